@@ -1,0 +1,1 @@
+"""rapport-cost: micro-costing of peer support in NHS Mother and Baby Units."""

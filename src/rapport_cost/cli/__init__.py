@@ -1,0 +1,1 @@
+"""Command line: typer commands and rich rendering."""

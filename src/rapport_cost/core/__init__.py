@@ -1,0 +1,1 @@
+"""Pure numerics: no file access, no rendering."""

@@ -1,0 +1,91 @@
+"""Load the YAML config into validated models, with file:line on every problem."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from rapport_cost.config import CostingConfig, validate_config
+from rapport_cost.errors import ConfigError, Problem
+from rapport_cost.fileio.bundled import default_config_path
+from rapport_cost.fileio.yaml_file import DocPath, YamlDocument, read_yaml
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config with what is needed to locate problems and record provenance."""
+
+    config: CostingConfig
+    path: Path
+    source: str
+    document: YamlDocument
+    sha256: str
+
+    @property
+    def folder(self) -> Path:
+        """The folder that relative paths in the config are relative to."""
+        return self.path.parent
+
+    def locate(self, problem: Problem, path: DocPath | None = None) -> Problem:
+        """Fill in this file and the line of ``path`` (or of the problem's field)."""
+        if problem.file is not None:
+            return problem
+        doc_path = path if path is not None else _parse_field(problem.field)
+        line = self.document.line_of(doc_path) if doc_path else None
+        return Problem(problem.message, self.source, line, problem.field, problem.code)
+
+    def error(self, problems: list[tuple[DocPath, Problem]] | list[Problem]) -> ConfigError:
+        """A :class:`ConfigError` with every problem located in this file."""
+        located = [
+            self.locate(p[1], p[0]) if isinstance(p, tuple) else self.locate(p) for p in problems
+        ]
+        return ConfigError(f"{len(located)} problem(s) in {self.source}", located)
+
+
+def _parse_field(field: str | None) -> DocPath:
+    """Inverse of :func:`format_path` for simple dotted fields (``a.b[0].c``)."""
+    if not field:
+        return ()
+    out: list[str | int] = []
+    for part in field.split("."):
+        name, *idx = part.replace("]", "").split("[")
+        if name:
+            out.append(name)
+        out.extend(int(i) for i in idx if i.isdigit())
+    return tuple(out)
+
+
+def display_path(path: Path) -> str:
+    """A path as short as possible for messages: relative to the working folder if inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_config(path: Path | str | None = None) -> LoadedConfig:
+    """Read, parse and validate a config file (the bundled default when ``path`` is None).
+
+    Raises
+    ------
+    ConfigError
+        With every problem in the file, each with its line and dotted field.
+    """
+    cfg_path = Path(path) if path is not None else default_config_path()
+    source = str(path) if path is not None else display_path(cfg_path)
+    document, raw_bytes = read_yaml(cfg_path, source=source)
+    return config_from_document(document, cfg_path, source, hashlib.sha256(raw_bytes).hexdigest())
+
+
+def config_from_document(
+    document: YamlDocument, path: Path, source: str, sha256: str
+) -> LoadedConfig:
+    """Validate a parsed document (also used for scenario variants of a config)."""
+    cfg, problems = validate_config(document.data)
+    if cfg is None:
+        located = [
+            Problem(p.message, source, document.line_of(doc_path), p.field or None, p.code)
+            for doc_path, p in problems
+        ]
+        raise ConfigError(f"{len(located)} problem(s) in {source}", located)
+    return LoadedConfig(cfg, path, source, document, sha256)
