@@ -304,8 +304,17 @@ Distribution = Annotated[
     Fixed | Gamma | Beta | Lognormal | Normal | Uniform | Triangular | Pert | Dirichlet,
     Field(discriminator="type"),
 ]
-DIST_TYPES = ("fixed", "gamma", "beta", "lognormal", "normal", "uniform", "triangular", "pert",
-              "dirichlet")  # fmt: skip
+DIST_TYPES = (
+    "fixed",
+    "gamma",
+    "beta",
+    "lognormal",
+    "normal",
+    "uniform",
+    "triangular",
+    "pert",
+    "dirichlet",
+)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -391,6 +400,7 @@ def _bounded(bound: Bound) -> AfterValidator:
     """Check a :data:`Number` against ``bound`` whatever form it takes."""
 
     def check(v: float | str | InlineParameter, info: ValidationInfo) -> Any:
+        values: list[tuple[str, object]]
         if isinstance(v, float):
             values = [("", v)]
         elif isinstance(v, InlineParameter):
@@ -478,8 +488,14 @@ class WorkingTime(Strict):
     weeks_per_year: Hours = 52.143
 
 
-_SALARY_ONLY = ("on_costs", "overheads", "capital", "qualifications", "working_hours",
-                "working_time")  # fmt: skip
+_SALARY_ONLY = (
+    "on_costs",
+    "overheads",
+    "capital",
+    "qualifications",
+    "working_hours",
+    "working_time",
+)
 
 
 class Role(Strict):
@@ -683,10 +699,27 @@ class StudyPeriod(Strict):
 
 
 LogColumn = Literal[
-    "contact_id", "site", "date", "contact_type", "woman_id", "facilitators", "duration_min",
-    "prep_min", "travel_min", "miles", "attended", "other_attendees", "capacity", "minutes",
-    "admission_date", "discharge_date", "month", "role", "activity", "hours",
-]  # fmt: skip
+    "contact_id",
+    "site",
+    "date",
+    "contact_type",
+    "woman_id",
+    "facilitators",
+    "duration_min",
+    "prep_min",
+    "travel_min",
+    "miles",
+    "attended",
+    "other_attendees",
+    "capacity",
+    "minutes",
+    "admission_date",
+    "discharge_date",
+    "month",
+    "role",
+    "activity",
+    "hours",
+]
 PolicyCode = Literal[
     "contact_before_admission",
     "group_without_attendees",
@@ -808,27 +841,37 @@ class CostingConfig(Strict):
         for section in ("roles", "resources", "programme_costs"):
             for key in getattr(self, section):
                 if key in seen:
-                    msg = (
+                    msg = _at(
+                        (section, key),
                         f"{key!r} is used in both {seen[key]} and {section}; cost components "
-                        "need distinct names"
+                        "need distinct names",
                     )
                     raise ValueError(msg)
                 seen[key] = section
         if self.costing.staff_time == "contact_rate":
             missing = [
-                k for k, r in self.roles.items()
+                k
+                for k, r in self.roles.items()
                 if r.salary is not None and r.indirect_time_ratio is None
-            ]  # fmt: skip
+            ]
             if missing:
-                msg = (
-                    "costing.staff_time: contact_rate needs indirect_time_ratio for "
-                    f"salaried roles: {', '.join(missing)}"
+                msg = _at(
+                    ("costing", "staff_time"),
+                    "contact_rate needs indirect_time_ratio for salaried roles: "
+                    + ", ".join(missing),
                 )
                 raise ValueError(msg)
         return self
 
 
 # --------------------------------------------------------------------------- validation
+
+_AT = "@at "
+
+
+def _at(path: tuple[str, ...], message: str) -> str:
+    """A message from a whole-config check that belongs to the field at ``path``."""
+    return f"{_AT}{'.'.join(path)}: {message}"
 
 
 def _names(raw: Mapping[str, Any], section: str) -> set[str] | None:
@@ -914,7 +957,7 @@ def _show(value: Any) -> str:
 
 def problem_from_error(err: Any, raw: Any) -> tuple[Path, Problem]:
     """Turn one pydantic error into a located, plainly worded :class:`Problem`."""
-    path, model = resolve_loc(tuple(err["loc"]), raw)
+    path, _ = resolve_loc(tuple(err["loc"]), raw)
     etype: str = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
@@ -924,18 +967,26 @@ def problem_from_error(err: Any, raw: Any) -> tuple[Path, Problem]:
         fields = _field_names(resolve_loc(tuple(err["loc"])[:-1], raw)[1])
         msg = f"unknown key{_suggest(key, fields)}"
         if key == "sd" and "se" in fields:
-            msg = "unknown key; did you mean 'se'? (the standard error of the parameter, not the SD of patients: METHODS P-2)"
+            msg = (
+                "unknown key; did you mean 'se'? (the standard error of the parameter, "
+                "not the SD of patients: METHODS P-2)"
+            )
         if fields and not _suggest(key, fields):
             msg += f" (allowed: {', '.join(sorted(fields))})"
         return path, Problem(msg, field=field, code="unknown_key")
     if etype == "missing":
         return path, Problem("is required", field=field, code="missing")
     if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-              "less_than_equal": "<="}[etype]  # fmt: skip
+        op = {
+            "greater_than": ">",
+            "greater_than_equal": ">=",
+            "less_than": "<",
+            "less_than_equal": "<=",
+        }[etype]
         limit = next(iter(ctx.values()), "?")
-        return path, Problem(f"must be {op} {_fmt(limit)}, got {_show(value)}", field=field,
-                             code="out_of_range")  # fmt: skip
+        return path, Problem(
+            f"must be {op} {_fmt(limit)}, got {_show(value)}", field=field, code="out_of_range"
+        )
     if etype in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
         kind = "a whole number" if etype.startswith("int") else "a number"
         return path, Problem(f"must be {kind}, got {_show(value)}", field=field, code="type")
@@ -945,24 +996,26 @@ def problem_from_error(err: Any, raw: Any) -> tuple[Path, Problem]:
         expected = ctx.get("expected", "")
         options = re.findall(r"'([^']*)'", expected)
         hint = _suggest(str(value), options) if isinstance(value, str) else ""
-        return path, Problem(f"must be one of {expected}, got {_show(value)}{hint}", field=field,
-                             code="choice")  # fmt: skip
+        return path, Problem(
+            f"must be one of {expected}, got {_show(value)}{hint}", field=field, code="choice"
+        )
     if etype in ("union_tag_invalid", "union_tag_not_found"):
         tag = ctx.get("discriminator", "'type'")
         hint = _suggest(str(ctx.get("tag", "")), DIST_TYPES)
         got = f", got {ctx['tag']!r}" if "tag" in ctx else ""
-        return path, Problem(f"{tag} must be one of {', '.join(DIST_TYPES)}{got}{hint}",
-                             field=field, code="choice")  # fmt: skip
+        return path, Problem(
+            f"{tag} must be one of {', '.join(DIST_TYPES)}{got}{hint}", field=field, code="choice"
+        )
     if etype in ("string_type",):
         return path, Problem(f"must be text, got {_show(value)}", field=field, code="type")
     if etype in ("dict_type", "model_type", "model_attributes_type"):
-        return path, Problem(f"must be a mapping (key: value), got {_show(value)}", field=field,
-                             code="type")  # fmt: skip
+        return path, Problem(
+            f"must be a mapping (key: value), got {_show(value)}", field=field, code="type"
+        )
     if etype in ("list_type", "tuple_type"):
         return path, Problem(f"must be a list, got {_show(value)}", field=field, code="type")
     if etype in ("bool_type", "bool_parsing"):
-        return path, Problem(f"must be true or false, got {_show(value)}", field=field,
-                             code="type")  # fmt: skip
+        return path, Problem(f"must be true or false, got {_show(value)}", field=field, code="type")
     if etype == "string_pattern_mismatch":
         if err["loc"] and err["loc"][-1] == "[key]":
             rule = "names must start with a letter and use only letters, digits and _"
@@ -972,13 +1025,19 @@ def problem_from_error(err: Any, raw: Any) -> tuple[Path, Problem]:
             rule = f"must match {ctx.get('pattern')}"
         return path, Problem(f"{rule}, got {_show(value)}", field=field, code="pattern")
     if etype == "too_short":
-        return path, Problem(f"must have at least {ctx.get('min_length', 1)} item(s)", field=field,
-                             code="too_short")  # fmt: skip
+        return path, Problem(
+            f"must have at least {ctx.get('min_length', 1)} item(s)", field=field, code="too_short"
+        )
     if etype == "too_long":
-        return path, Problem(f"must have at most {ctx.get('max_length')} item(s)", field=field,
-                             code="too_long")  # fmt: skip
+        return path, Problem(
+            f"must have at most {ctx.get('max_length')} item(s)", field=field, code="too_long"
+        )
     msg = str(err.get("msg", "is invalid"))
     msg = msg.removeprefix("Value error, ")
+    if msg.startswith(_AT):
+        where, msg = msg.removeprefix(_AT).split(": ", 1)
+        path = tuple(where.split("."))
+        return path, Problem(msg, field=where, code=etype)
     if etype != "value_error":
         msg = msg[:1].lower() + msg[1:] + f", got {_show(value)}"
     return path, Problem(msg, field=field, code=etype)

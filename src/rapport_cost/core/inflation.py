@@ -94,10 +94,13 @@ def select_index(table: pd.DataFrame, *, variant: str, edition: str) -> PriceInd
     rows = rows.sort_values(["financial_year", "manual_edition"]).drop_duplicates(
         "financial_year", keep="last"
     )
-    pct = {str(fy): float(v) for fy, v in zip(rows["financial_year"], rows[f"{variant}_pct"])}
+    pct = {
+        str(fy): float(v)
+        for fy, v in zip(rows["financial_year"], rows[f"{variant}_pct"], strict=True)
+    }
     prov = frozenset(
         str(fy)
-        for fy, flag in zip(rows["financial_year"], rows["provisional"])
+        for fy, flag in zip(rows["financial_year"], rows["provisional"], strict=True)
         if str(flag).lower() == "yes"
     )
     last = rows["manual_edition"].max() if len(rows) else "?"

@@ -45,11 +45,15 @@ def working_hours(
     ...                           training_days=5, sickness_days=9)), 4)
     1587.8625
     """
-    days_off = np.add(np.add(annual_leave_days, bank_holidays), np.add(training_days, sickness_days))
+    days_off = np.add(
+        np.add(annual_leave_days, bank_holidays), np.add(training_days, sickness_days)
+    )
     return hours_per_week * (weeks_per_year - np.divide(days_off, days_per_week))
 
 
-def cost_per_contact_hour(cost_per_working_hour: ArrayLike, indirect_time_ratio: ArrayLike) -> ArrayLike:
+def cost_per_contact_hour(
+    cost_per_working_hour: ArrayLike, indirect_time_ratio: ArrayLike
+) -> ArrayLike:
     """Cost per hour of direct contact, ``c_h × (1 + ρ)`` for a direct:indirect ratio 1:ρ (C-5).
 
     >>> round(float(cost_per_contact_hour(56.68, 0.91)), 4)
@@ -140,7 +144,11 @@ def build_staff_costs(
     non_staff_oh = np.multiply(non_staff, base)
     annual = base + mgmt + non_staff_oh + np.add(capital, qualifications)
     per_hour = np.divide(annual, hours)
-    contact = None if indirect_time_ratio is None else cost_per_contact_hour(per_hour, indirect_time_ratio)
+    contact = (
+        None
+        if indirect_time_ratio is None
+        else cost_per_contact_hour(per_hour, indirect_time_ratio)
+    )
     return StaffCosts(
         salary=salary,
         on_costs=on_costs,
@@ -157,5 +165,9 @@ def build_staff_costs(
 
 def flat_rate_costs(hourly_rate: ArrayLike, indirect_time_ratio: ArrayLike | None) -> StaffCosts:
     """Hourly costs of a role with a flat hourly rate (volunteers, sessional staff)."""
-    contact = None if indirect_time_ratio is None else cost_per_contact_hour(hourly_rate, indirect_time_ratio)
+    contact = (
+        None
+        if indirect_time_ratio is None
+        else cost_per_contact_hour(hourly_rate, indirect_time_ratio)
+    )
     return StaffCosts(None, None, None, None, None, None, None, None, hourly_rate, contact)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+
 from rapport_cost.config import CostingConfig, validate_config
 from rapport_cost.errors import ConfigError, Problem
 from rapport_cost.fileio.bundled import default_config_path
@@ -87,5 +88,7 @@ def config_from_document(
             Problem(p.message, source, document.line_of(doc_path), p.field or None, p.code)
             for doc_path, p in problems
         ]
-        raise ConfigError(f"{len(located)} problem(s) in {source}", located)
+        located.sort(key=lambda p: p.line or 0)
+        msg = f"{len(located)} problem(s) in {source}"
+        raise ConfigError(msg, located)
     return LoadedConfig(cfg, path, source, document, sha256)

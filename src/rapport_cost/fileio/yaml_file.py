@@ -44,8 +44,10 @@ def parse_yaml(text: str, *, source: str) -> YamlDocument:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
         what = exc.problem or "could not parse"
+        if "end of stream" in what and exc.context_mark is not None:
+            mark = exc.context_mark  # where the unclosed quote or bracket began
+        line = mark.line + 1 if mark is not None else None
         msg = f"YAML syntax error: {what}"
         if exc.context:
             msg += f" ({exc.context})"

@@ -1,0 +1,6 @@
+"""``python -m rapport_cost``."""
+
+from rapport_cost.cli.app import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Rich rendering of results, errors and warnings (the only module that prints tables)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterable
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from rapport_cost.api import Result
+from rapport_cost.errors import RapportError
+from rapport_cost.fileio.export import caption
+
+# Piped output is not wrapped to 80 columns: tables are read in files and diffs.
+stdout = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+stderr = Console(stderr=True, soft_wrap=True)
+
+#: Columns shown without decimals (counts), everything else numeric with two.
+_COUNT_COLUMNS = {"women", "contacts", "n", "resamples", "admissions", "sessions", "draws", "k"}
+
+
+def _cell(col: str, v: object) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int) or (col in _COUNT_COLUMNS and isinstance(v, float) and v.is_integer()):
+        return f"{int(v):,}"
+    if isinstance(v, float):
+        if col.startswith("share") or col in {"factor", "z0", "acceleration", "level"}:
+            return f"{v:.4g}"
+        return f"{v:,.2f}"
+    return str(v)
+
+
+def _transposed(df: pd.DataFrame) -> pd.DataFrame:
+    """Few wide rows read better as columns (e.g. the unit-cost build-up, one column per role)."""
+    key = str(df.columns[0])
+    body = df.set_index(key).T
+    body.columns = [str(c) for c in body.columns]
+    return body.reset_index(names=key).astype(object)
+
+
+def table(df: pd.DataFrame, *, title: str, caption_text: str = "") -> Table:
+    """A rich table; numbers right-aligned and rounded for display only.
+
+    A table with more than 8 columns and at most 6 rows is shown transposed.
+    """
+    transposed = len(df.columns) > 8 and len(df) <= 6
+    if transposed:
+        df = _transposed(df)
+    t = Table(
+        title=title,
+        caption=caption_text or None,
+        title_justify="left",
+        caption_justify="left",
+        header_style="bold",
+    )
+    for i, col in enumerate(df.columns):
+        numeric = i > 0 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in df[col].dropna()
+        )
+        t.add_column(str(col), justify="right" if numeric else "left", no_wrap=numeric)
+    for row in df.itertuples(index=False):
+        label = str(row[0])
+        t.add_row(
+            *(
+                _cell(label if transposed else str(c), v)
+                for c, v in zip(df.columns, row, strict=True)
+            )
+        )
+    return t
+
+
+def print_result(result: Result, names: Iterable[str] | None = None) -> None:
+    """Print the chosen tables of a result (all by default) and its warnings."""
+    cap = caption(result.envelope())
+    for name in names if names is not None else result.tables:
+        stdout.print(table(result.tables[name], title=name, caption_text=cap))
+        stdout.print()
+    print_warnings(result.warnings)
+
+
+def print_warnings(warnings: Iterable[str]) -> None:
+    """Warnings go to stderr, one per line."""
+    for w in warnings:
+        stderr.print(Text("warning: ", style="yellow bold") + Text(w))
+
+
+def print_error(exc: RapportError) -> None:
+    """One line per problem, each starting with where it is."""
+    lines = exc.lines()
+    for line in lines:
+        stderr.print(Text("error: ", style="red bold") + Text(line))
+    if len(lines) > 1:
+        stderr.print(Text(f"{len(lines)} problems", style="red"))
