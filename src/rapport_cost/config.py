@@ -597,9 +597,13 @@ class ProgrammeCost(Strict):
     """A top-down cost not tied to one contact, allocated by a stated key (METHODS C-11, C-12).
 
     Its price is ``amount`` (£ per ``per`` unit) or ``hours`` of ``role`` time at that
-    role's cost per working hour. Its quantity is the number of ``per`` units: ``count``
-    for the whole programme, or ``site_counts`` per site (for ``year``, ``month`` and
-    ``worker_month`` multiplied by the study period's years or months).
+    role's cost per working hour; with ``annuitise`` the price is the equivalent annual
+    cost of ``amount`` (C-2) and the quantity runs for the study's length in years. Its
+    quantity is the number of ``per`` units: ``count`` for the whole programme (default 1)
+    or ``site_counts`` per site, times the study period's years (``year``) or months
+    (``month``, ``worker_month``), or times the sessions delivered (``session``). The
+    costs are allocated to women by ``allocation_key`` within the site (``site_counts``)
+    or over the whole programme (``count``).
     """
 
     label: str | None = None
@@ -607,8 +611,8 @@ class ProgrammeCost(Strict):
     role: RoleRef | None = None
     hours: Hours | None = None
     per: ProgrammeUnit = "year"
-    count: NonNegative | None = None
-    site_counts: dict[SiteRef, NonNegative] | None = None
+    count: float | None = Field(None, ge=0)
+    site_counts: dict[SiteRef, Annotated[float, Field(ge=0)]] | None = None
     annuitise: Annuity | None = None
     allocation_key: Literal["contact_hours", "women", "sessions"] | None = None
     payer: Payer | None = None
@@ -750,6 +754,10 @@ class Logs(Strict):
     columns: dict[LogColumn, str] = {}
     encoding: Literal["auto", "utf-8", "cp1252"] = "auto"
     policies: dict[PolicyCode, Literal["error", "keep", "unit", "drop"]] = {}
+
+    def policy(self, code: str) -> str:
+        """The action for problem ``code``: ``error`` unless a policy is set."""
+        return str(dict(self.policies).get(code, "error"))  # type: ignore[call-overload]
 
     @model_validator(mode="after")
     def _policies(self) -> Self:

@@ -71,9 +71,15 @@ def _emit(
     *,
     force: bool,
     quiet: bool,
-    terminal_tables: list[str] | None = None,
+    show: list[str] | None = None,
+    terminal: list[str] | None = None,
 ) -> None:
-    """Print or write a result in the chosen format."""
+    """Print or write a result in the chosen format.
+
+    Files (``--out``) get every table. On stdout: the ``show`` tables if given; else the
+    ``terminal`` tables for ``--format table`` and every table but the per-woman ones
+    for the structured formats (per-woman rows are written to files only).
+    """
     fmt = fmt.lower()
     if out is not None:
         if fmt == "table":
@@ -90,7 +96,13 @@ def _emit(
             render.print_warnings(result.warnings)
             render.stderr.print(f"wrote {len(written)} file(s) to {out}")
         return
-    shown = {n: result.tables[n] for n in (terminal_tables or list(result.tables))}
+    if show:
+        names = show
+    elif fmt == "table":
+        names = terminal or list(result.tables)
+    else:
+        names = [n for n in result.tables if n not in PRIVATE_TABLES]
+    shown = {n: result.tables[n] for n in names}
     if fmt == "table":
         render.print_result(result, list(shown))
         return
@@ -112,6 +124,10 @@ def _emit(
     else:
         msg = f"--format must be one of table, csv, json, xlsx, md, parquet; got {fmt!r}"
         raise UsageError(msg)
+
+
+#: Tables with one row per woman: written to files, printed only when asked for by name.
+PRIVATE_TABLES = {"per_woman"}
 
 
 def _version(value: bool) -> None:
@@ -144,6 +160,41 @@ def unit_costs_command(
 
 
 @app.command()
+def estimate(
+    config: ConfigOpt = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Subgroup column of the women log (repeatable), e.g. ethnicity."),
+    ] = None,
+    show: Annotated[
+        list[str] | None,
+        typer.Option("--show", help="Tables to print (default per_unit); files get every table."),
+    ] = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Micro-costing from the activity logs: per-unit and per-woman cost tables."""
+
+    def action() -> None:
+        result = api.estimate(config, by=by or [])
+        _check_tables(result, show or [])
+        terminal = ["per_unit", *(f"by_{c}" for c in by or [])]
+        _emit(result, fmt, out, force=force, quiet=quiet, show=show, terminal=terminal)
+
+    _run(action, debug=debug)
+
+
+def _check_tables(result: api.Result, names: list[str]) -> None:
+    unknown = [n for n in names if n not in result.tables]
+    if unknown:
+        msg = f"--show {unknown[0]!r}: no such table (tables: {', '.join(result.tables)})"
+        raise UsageError(msg)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the config file."""
     typer.echo(json.dumps(CostingConfig.model_json_schema(by_alias=True), indent=2))
@@ -154,17 +205,19 @@ def validate(
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Check the config (and its activity logs); exit 0 only if clean, 1 if problems."""
+    """Check the config and its activity logs; exit 0 only if clean, 1 if problems."""
 
     def action() -> int:
         try:
-            api.prepare(config)
+            prep = api.prepare(config)
+            if prep.config.logs is not None:
+                api.build(prep)
         except RapportError as exc:
             if exc.exit_code != ExitCode.INVALID_INPUT:
                 raise
             render.print_error(exc)
             return int(ExitCode.CHECK_FAILED)
-        render.stderr.print("no problems found")
+        render.stderr.print("no problems found in the config and its logs")
         return 0
 
     _run(action, debug=debug)

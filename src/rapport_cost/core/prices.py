@@ -82,8 +82,8 @@ class ProgrammeTerms:
     amount: str | None
     role: str | None
     hours: str | None
-    count: str | None
-    site_counts: dict[str, str] | None
+    count: float | None
+    site_counts: dict[str, float] | None
     annuity_years: str | None
     annuity_rate: str | None
     annuity_timing: str
@@ -133,12 +133,6 @@ def compile_terms(cfg: CostingConfig, uplift: Uplift) -> PriceTerms:
         year = item.price_year
         ann = item.annuitise
         payer = item.payer or (cfg.roles[item.role].payer if item.role else "charity")
-        site_counts = None
-        if item.site_counts is not None:
-            site_counts = {
-                site: reg.number(n, (*base, "site_counts", site), bound=_NON_NEGATIVE)
-                for site, n in item.site_counts.items()
-            }
         programme[key] = ProgrammeTerms(
             key=key,
             payer=payer,
@@ -148,8 +142,8 @@ def compile_terms(cfg: CostingConfig, uplift: Uplift) -> PriceTerms:
             ),
             role=item.role,
             hours=reg.optional(item.hours, (*base, "hours"), bound=_POSITIVE),
-            count=reg.optional(item.count, (*base, "count"), bound=_NON_NEGATIVE),
-            site_counts=site_counts,
+            count=item.count,
+            site_counts=item.site_counts,
             annuity_years=None
             if ann is None
             else reg.number(ann.years, (*base, "annuitise", "years"), bound=_POSITIVE),

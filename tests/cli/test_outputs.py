@@ -1,0 +1,111 @@
+"""Outputs: formats, the manifest, atomic writes, --force and the formula-injection guard."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tests.helpers import invoke
+
+CASE = Path(__file__).parents[1] / "cases" / "small"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    folder = tmp_path / "case"
+    shutil.copytree(CASE, folder)
+    return folder / "config.yaml"
+
+
+def test_json_envelope_on_stdout(config: Path) -> None:
+    doc = json.loads(invoke(["estimate", "-c", str(config), "-f", "json"], code=0).stdout)
+    assert doc["tool"] == "rapport-cost"
+    assert doc["command"] == "estimate"
+    assert (doc["currency"], doc["price_year"], doc["perspective"]) == (
+        "GBP",
+        "2023/24",
+        "societal",
+    )
+    assert [i["role"] for i in doc["inputs"]] == ["config", "contacts", "attendance", "women"]
+    assert all(len(i["sha256"]) == 64 for i in doc["inputs"])
+    rows = {r["site"]: r for r in doc["tables"]["per_unit"]}
+    assert rows["a"]["total_cost"] == pytest.approx(181.0)  # unrounded
+    # per-woman rows are not printed by default (files only)
+    assert "per_woman" not in doc["tables"]
+
+
+def test_folder_output_every_table_and_manifest(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    invoke(["estimate", "-c", str(config), "-f", "csv", "-o", str(out)], code=0)
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "per_unit.csv",
+        "per_woman.csv",
+        "by_contact_type.csv",
+        "by_component.csv",
+        "manifest.json",
+    } <= names
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == "estimate"
+    assert set(manifest["files"]) == names - {"manifest.json"}
+    per_woman = pd.read_csv(out / "per_woman.csv")
+    assert per_woman["woman_id"].tolist() == ["W1", "W2", "W3", "W4"]
+
+
+def test_no_overwrite_without_force(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    invoke(["estimate", "-c", str(config), "-o", str(out)], code=0)
+    before = (out / "manifest.json").read_text()
+    result = invoke(["estimate", "-c", str(config), "-o", str(out)], code=4)
+    assert "already exists; use --force" in result.stderr
+    assert (out / "manifest.json").read_text() == before
+    invoke(["estimate", "-c", str(config), "-o", str(out), "--force"], code=0)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xlsx", "md", "parquet", "csv"])
+def test_single_file_formats(config: Path, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"result.{fmt}"
+    invoke(["estimate", "-c", str(config), "-f", fmt, "-o", str(target)], code=0)
+    assert target.stat().st_size > 0
+    if fmt == "xlsx":
+        sheets = pd.read_excel(target, sheet_name=None)
+        assert {"per_unit", "per_woman", "about"} <= set(sheets)
+    if fmt == "parquet":
+        assert "total_cost" in pd.read_parquet(target).columns
+
+
+def test_binary_format_needs_out(config: Path) -> None:
+    result = invoke(["estimate", "-c", str(config), "-f", "xlsx"], code=2)
+    assert "give --out" in result.stderr
+
+
+def test_formula_injection_is_neutralised(config: Path, tmp_path: Path) -> None:
+    women = config.parent / "women.csv"
+    women.write_text(women.read_text().replace("Asian", '=HYPERLINK("x")'))
+    out = tmp_path / "out"
+    invoke(
+        ["estimate", "-c", str(config), "--by", "ethnicity", "-f", "csv", "-o", str(out)], code=0
+    )
+    text = (out / "by_ethnicity.csv").read_text()
+    assert "'=HYPERLINK" in text
+    assert "\n=HYPERLINK" not in text
+    assert ",=HYPERLINK" not in text
+
+
+def test_unknown_subgroup_is_a_usage_error(config: Path) -> None:
+    result = invoke(["estimate", "-c", str(config), "--by", "religion"], code=2)
+    assert (
+        "--by 'religion' is not a column of the women log (subgroups: ethnicity)" in result.stderr
+    )
+
+
+def test_version() -> None:
+    assert invoke(["--version"], code=0).stdout.strip() == "rapport-cost 0.1.0"
+
+
+def test_schema_is_json() -> None:
+    schema = json.loads(invoke(["schema"], code=0).stdout)
+    assert "roles" in schema["properties"]

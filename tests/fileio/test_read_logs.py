@@ -1,0 +1,72 @@
+"""Reading logs: encodings, XLSX, header maps and UK dates give the same costs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from rapport_cost import api
+
+CASE = Path(__file__).parents[1] / "cases" / "small"
+
+
+def _copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "case"
+    shutil.copytree(CASE, folder)
+    return folder
+
+
+def _edit(folder: Path, **logs: object) -> None:
+    cfg = yaml.safe_load((folder / "config.yaml").read_text())
+    cfg["logs"].update(logs)
+    (folder / "config.yaml").write_text(yaml.safe_dump(cfg))
+
+
+def _total(folder: Path) -> float:
+    pu = api.estimate(folder / "config.yaml").tables["per_unit"]
+    return float(pu.loc[pu["site"] == "all", "total_cost"].iloc[0])
+
+
+EXPECTED = 181 + 30 / 1.035 + 50  # tests/api/test_estimate_small.py
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+def test_encodings(tmp_path: Path, encoding: str) -> None:
+    folder = _copy(tmp_path)
+    women = (folder / "women.csv").read_text().replace("White", "Wh\u00eete")  # a non-ASCII value
+    (folder / "women.csv").write_bytes(women.encode(encoding))
+    assert _total(folder) == pytest.approx(EXPECTED)
+    r = api.estimate(folder / "config.yaml", by=["ethnicity"])
+    assert "Wh\u00eete" in set(r.tables["by_ethnicity"]["ethnicity"])
+
+
+def test_xlsx_logs(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    for name in ("contacts", "attendance", "women"):
+        frame = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+        frame.to_excel(folder / f"{name}.xlsx", index=False)
+    _edit(folder, contacts="contacts.xlsx", attendance="attendance.xlsx", women="women.xlsx")
+    assert _total(folder) == pytest.approx(EXPECTED)
+
+
+def test_column_map_and_uk_dates(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    for name in ("contacts", "women"):
+        frame = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+        for col in ("date", "admission_date", "discharge_date"):
+            if col in frame:
+                frame[col] = pd.to_datetime(frame[col]).dt.strftime("%d/%m/%Y")
+        frame = frame.rename(columns={"woman_id": "Patient ID", "duration_min": "Minutes"})
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    att = (folder / "attendance.csv").read_text().replace("woman_id", "Patient ID")
+    (folder / "attendance.csv").write_text(att)
+    _edit(
+        folder,
+        date_format="%d/%m/%Y",
+        columns={"woman_id": "Patient ID", "duration_min": "Minutes"},
+    )
+    assert _total(folder) == pytest.approx(EXPECTED)
