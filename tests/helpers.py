@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from click.testing import Result
 from typer.testing import CliRunner
 
-from rapport_cost.cli.app import app
+from rapport_cost.cli.main import app
 
 runner = CliRunner()
 

@@ -1,8 +1,12 @@
-"""The ``rapport-cost`` command line: parse options, call the API, render, map errors to exits."""
+"""The ``rapport-cost`` app, the options every command shares, and the one place where errors
+become exit codes (:func:`run`) and results become output (:func:`emit`).
+
+Commands live in modules named after what they own (``costing``, ``psa``, ...) and are
+registered on :data:`app` when ``cli/main.py`` imports them.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from collections.abc import Callable
@@ -14,8 +18,7 @@ import typer
 from rapport_cost import api
 from rapport_cost._version import __version__
 from rapport_cost.cli import render
-from rapport_cost.config import CostingConfig
-from rapport_cost.errors import ExitCode, RapportError, UsageError
+from rapport_cost.errors import RapportError, UsageError
 from rapport_cost.fileio.export import csv_text, envelope_json, markdown_document, write_outputs
 
 app = typer.Typer(
@@ -51,7 +54,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or pr
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
 
-def _run(action: Callable[[], int | None], *, debug: bool) -> None:
+def run(action: Callable[[], int | None], *, debug: bool) -> None:
     """Run a command; the one place where errors become exit codes."""
     try:
         code = action()
@@ -64,7 +67,7 @@ def _run(action: Callable[[], int | None], *, debug: bool) -> None:
         raise typer.Exit(code)
 
 
-def _emit(
+def emit(
     result: api.Result,
     fmt: str,
     out: Path | None,
@@ -146,83 +149,9 @@ def _main(
     """Costing of peer support in NHS Mother and Baby Units (RAPPORT study)."""
 
 
-@app.command("unit-costs")
-def unit_costs_command(
-    config: ConfigOpt = None,
-    fmt: FormatOpt = "table",
-    out: OutOpt = None,
-    force: ForceOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
-    """The PSSRU staff cost build-up per role: each component, cost per working and contact hour."""
-    _run(lambda: _emit(api.unit_costs(config), fmt, out, force=force, quiet=quiet), debug=debug)
-
-
-@app.command()
-def estimate(
-    config: ConfigOpt = None,
-    fmt: FormatOpt = "table",
-    out: OutOpt = None,
-    by: Annotated[
-        list[str] | None,
-        typer.Option("--by", help="Subgroup column of the women log (repeatable), e.g. ethnicity."),
-    ] = None,
-    show: Annotated[
-        list[str] | None,
-        typer.Option("--show", help="Tables to print (default per_unit); files get every table."),
-    ] = None,
-    force: ForceOpt = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
-    """Micro-costing from the activity logs: per-unit and per-woman cost tables."""
-
-    def action() -> None:
-        result = api.estimate(config, by=by or [])
-        _check_tables(result, show or [])
-        terminal = ["per_unit", *(f"by_{c}" for c in by or [])]
-        _emit(result, fmt, out, force=force, quiet=quiet, show=show, terminal=terminal)
-
-    _run(action, debug=debug)
-
-
-def _check_tables(result: api.Result, names: list[str]) -> None:
+def check_tables(result: api.Result, names: list[str]) -> None:
+    """Fail with a usage error if ``--show`` names a table the result does not have."""
     unknown = [n for n in names if n not in result.tables]
     if unknown:
         msg = f"--show {unknown[0]!r}: no such table (tables: {', '.join(result.tables)})"
         raise UsageError(msg)
-
-
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema of the config file."""
-    typer.echo(json.dumps(CostingConfig.model_json_schema(by_alias=True), indent=2))
-
-
-@app.command()
-def validate(
-    config: ConfigOpt = None,
-    debug: DebugOpt = False,
-) -> None:
-    """Check the config and its activity logs; exit 0 only if clean, 1 if problems."""
-
-    def action() -> int:
-        try:
-            prep = api.prepare(config)
-            if prep.config.logs is not None:
-                api.build(prep)
-        except RapportError as exc:
-            if exc.exit_code != ExitCode.INVALID_INPUT:
-                raise
-            render.print_error(exc)
-            return int(ExitCode.CHECK_FAILED)
-        render.stderr.print("no problems found in the config and its logs")
-        return 0
-
-    _run(action, debug=debug)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()

@@ -64,8 +64,8 @@ def driver_prices(
             if t.amount is not None:
                 price = column(theta, terms.table, t.amount)
             else:
-                assert t.role is not None  # noqa: S101 - a role cost has role and hours
-                assert t.hours is not None  # noqa: S101
+                assert t.role is not None  # a role cost has role and hours
+                assert t.hours is not None
                 hours = column(theta, terms.table, t.hours)
                 price = hours * staff[t.role].cost_per_working_hour
             if t.annuity_years is not None and t.annuity_rate is not None:

@@ -1,0 +1,95 @@
+"""Commands of the deterministic costing: ``unit-costs``, ``estimate``, ``validate``, ``schema``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from rapport_cost import api
+from rapport_cost.cli import render
+from rapport_cost.cli.app import (
+    ConfigOpt,
+    DebugOpt,
+    ForceOpt,
+    FormatOpt,
+    OutOpt,
+    QuietOpt,
+    app,
+    check_tables,
+    emit,
+    run,
+)
+from rapport_cost.config import CostingConfig
+from rapport_cost.errors import ExitCode, RapportError
+
+
+@app.command("unit-costs")
+def unit_costs_command(
+    config: ConfigOpt = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """The PSSRU staff cost build-up per role: each component, cost per working and contact hour."""
+    run(lambda: emit(api.unit_costs(config), fmt, out, force=force, quiet=quiet), debug=debug)
+
+
+@app.command()
+def estimate(
+    config: ConfigOpt = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Subgroup column of the women log (repeatable), e.g. ethnicity."),
+    ] = None,
+    show: Annotated[
+        list[str] | None,
+        typer.Option("--show", help="Tables to print (default per_unit); files get every table."),
+    ] = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Micro-costing from the activity logs: per-unit and per-woman cost tables."""
+
+    def action() -> None:
+        result = api.estimate(config, by=by or [])
+        check_tables(result, show or [])
+        terminal = ["per_unit", *(f"by_{c}" for c in by or [])]
+        emit(result, fmt, out, force=force, quiet=quiet, show=show, terminal=terminal)
+
+    run(action, debug=debug)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the config file."""
+    typer.echo(json.dumps(CostingConfig.model_json_schema(by_alias=True), indent=2))
+
+
+@app.command()
+def validate(
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Check the config and its activity logs; exit 0 only if clean, 1 if problems."""
+
+    def action() -> int:
+        try:
+            prep = api.prepare(config)
+            if prep.config.logs is not None:
+                api.build(prep)
+        except RapportError as exc:
+            if exc.exit_code != ExitCode.INVALID_INPUT:
+                raise
+            render.print_error(exc)
+            return int(ExitCode.CHECK_FAILED)
+        render.stderr.print("no problems found in the config and its logs")
+        return 0
+
+    run(action, debug=debug)
