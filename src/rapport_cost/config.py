@@ -60,7 +60,9 @@ IndexVariant = Literal["pay_and_prices", "pay", "prices"]
 class Strict(BaseModel):
     """Base of every config model: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 # --------------------------------------------------------------------------- bounds

@@ -5,5 +5,18 @@ Nothing here prints. The CLI renders a :class:`Result`; notebooks use its DataFr
 
 from rapport_cost.api.base import Built, Prepared, Result, build, load_logs, prepare
 from rapport_cost.api.estimate import estimate, unit_costs
+from rapport_cost.api.synth import EXAMPLE_SEED, EXAMPLE_WOMEN, synth
 
-__all__ = ["Built", "Prepared", "Result", "build", "estimate", "load_logs", "prepare", "unit_costs"]
+__all__ = [
+    "EXAMPLE_SEED",
+    "EXAMPLE_WOMEN",
+    "Built",
+    "Prepared",
+    "Result",
+    "build",
+    "estimate",
+    "load_logs",
+    "prepare",
+    "synth",
+    "unit_costs",
+]

@@ -1,5 +1,7 @@
-"""The ``rapport-cost`` app, the options every command shares, and the one place where errors
-become exit codes (:func:`run`) and results become output (:func:`emit`).
+"""The ``rapport-cost`` app, the options every command shares, and output.
+
+:func:`run` is the one place where errors become exit codes, :func:`emit` where results
+become output.
 
 Commands live in modules named after what they own (``costing``, ``psa``, ...) and are
 registered on :data:`app` when ``cli/main.py`` imports them.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -91,5 +92,28 @@ def validate(
             return int(ExitCode.CHECK_FAILED)
         render.stderr.print("no problems found in the config and its logs")
         return 0
+
+    run(action, debug=debug)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the logs to.")],
+    women: Annotated[int | None, typer.Option("--women", help="Number of women.")] = None,
+    contacts: Annotated[
+        int | None, typer.Option("--contacts", help="About this many contacts.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = api.EXAMPLE_SEED,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write synthetic activity logs for three MBUs and a config that costs them."""
+
+    def action() -> None:
+        result = api.synth(out, n_women=women, n_contacts=contacts, seed=seed, force=force)
+        if not quiet:
+            render.print_result(result)
+            render.stderr.print(f"run: rapport-cost estimate -c {out / 'config.yaml'}")
 
     run(action, debug=debug)

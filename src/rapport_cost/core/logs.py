@@ -1,4 +1,4 @@
-"""Validate the activity logs (DESIGN §4) and turn their text into typed tables.
+"""Validate the activity logs (DESIGN §4) and turn them into typed tables.
 
 The whole of every table is checked and every problem is collected, each with the file,
 the row as a spreadsheet numbers it (the header is row 1) and the column. No row is ever
@@ -7,8 +7,10 @@ dropped silently: a problem stops the run unless the config names a policy for i
 Messages never quote a woman's id (the logs are pseudonymised health data); they point
 at rows instead.
 
-Parsing is done on the distinct values of a column (``pandas.factorize``), which keeps a
-million-row log fast: a column of durations has a few hundred distinct values.
+Columns may arrive as text (any reader) or already typed (numbers, dates, categoricals:
+the fast CSV reader's output when the file is clean). Text is parsed on its distinct
+values (:class:`_Factor`), so a column of a million rows with a few hundred distinct
+values costs a few hundred parses.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from rapport_cost.errors import LogError, Problem
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
+ObjArray = npt.NDArray[np.object_]
+DateArray = npt.NDArray[np.datetime64]
 
 #: Problems listed per file, column and kind of problem before the rest are summarised.
 MAX_LISTED = 100
@@ -36,13 +40,13 @@ REQUIRED = {
     "women": ("woman_id", "site", "admission_date"),
     "staff_time": ("site", "month", "role", "hours"),
 }
-_TRUE = {"yes", "y", "true", "1"}
-_FALSE = {"no", "n", "false", "0"}
+_TRUE = ("yes", "y", "true", "1")
+_FALSE = ("no", "n", "false", "0")
 
 
 @dataclass(frozen=True)
 class LogTable:
-    """One log as read from its file: every column text, canonical column names.
+    """One log as read from its file, with canonical column names.
 
     ``rows`` holds the spreadsheet row number of each row (header = row 1).
     """
@@ -63,15 +67,16 @@ class LogTable:
 class CleanLogs:
     """Validated, typed logs.
 
-    ``contacts`` has columns ``contact_id``, ``site``, ``date`` (datetime64),
-    ``contact_type``, ``woman_id`` ("" for shared sessions), ``duration_min``,
-    ``prep_min``, ``travel_min``, ``miles``, ``attended`` (bool), ``other_attendees``,
-    ``capacity`` (NaN when not given), ``shared`` (bool); ``facilitators`` is an array
-    of shape ``(n_contacts, n_roles)`` counting each role at each contact, columns in
-    the order of ``roles``. ``attendance`` has ``contact_id``, ``woman_id``,
-    ``minutes``; ``women`` has ``woman_id``, ``site``, ``admission_date``,
-    ``discharge_date`` and the subgroup columns; ``staff_time`` has ``site``, ``month``
-    (first day of the month), ``role``, ``activity``, ``hours``.
+    ``contacts``: ``contact_id``, ``site`` and ``contact_type`` (categoricals whose
+    categories are the config's sites and contact types), ``woman`` (row of the women
+    table, -1 for shared sessions), ``date`` (datetime64), ``duration_min``,
+    ``prep_min``, ``travel_min``, ``miles``, ``other_attendees``, ``capacity`` (NaN when
+    not given), ``attended`` and ``shared`` (bool), ``row`` (spreadsheet row).
+    ``facilitators`` counts each role at each contact, shape ``(n_contacts, n_roles)``,
+    columns in the order of ``roles``. ``attendance``: ``contact`` and ``woman`` (rows of
+    the contacts and women tables) and ``minutes``. ``women``: ``woman_id``, ``site``
+    (categorical), ``admission_date``, ``discharge_date`` and the subgroup columns.
+    ``staff_time``: ``site``, ``month`` (first day), ``role``, ``activity``, ``hours``.
     """
 
     contacts: pd.DataFrame
@@ -80,6 +85,7 @@ class CleanLogs:
     staff_time: pd.DataFrame
     facilitators: npt.NDArray[np.float64]
     roles: tuple[str, ...]
+    sites: tuple[str, ...]
     policy_counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -87,6 +93,9 @@ class CleanLogs:
         """Columns of the women table other than the canonical ones."""
         canonical = {"woman_id", "site", "admission_date", "discharge_date"}
         return [c for c in self.women.columns if c not in canonical]
+
+
+# --------------------------------------------------------------------------- collecting
 
 
 class _Problems:
@@ -99,24 +108,27 @@ class _Problems:
     def add(
         self,
         table: LogTable,
-        positions: IntArray | BoolArray,
+        mask: BoolArray,
         column: str | None,
         messages: str | list[str],
         code: str,
     ) -> None:
-        pos = np.flatnonzero(positions) if positions.dtype == bool else np.asarray(positions)
+        """Report the rows where ``mask`` is true; ``messages`` has one per such row."""
+        pos = np.flatnonzero(mask)
         if pos.size == 0:
             return
         rows = table.row_numbers()[pos]
         key = (table.source, column or "", code)
-        for i, row in enumerate(rows):
-            n = self._counts[key]
-            self._counts[key] += 1
-            if n < MAX_LISTED:
-                msg = messages if isinstance(messages, str) else messages[i]
-                self.problems.append(Problem(msg, table.source, int(row), column, code))
+        listed = max(0, MAX_LISTED - self._counts[key])
+        self._counts[key] += pos.size
+        for i, row in enumerate(rows[:listed]):
+            msg = messages if isinstance(messages, str) else messages[i]
+            self.problems.append(Problem(msg, table.source, int(row), column, code))
 
     def raise_if_any(self) -> None:
+        """Raise one :class:`LogError` with every problem found so far."""
+        if not self.problems:
+            return
         summary = [
             Problem(
                 f"... and {n - MAX_LISTED} more rows with this problem ({code})",
@@ -127,16 +139,68 @@ class _Problems:
             for (src, col, code), n in self._counts.items()
             if n > MAX_LISTED
         ]
-        if self.problems:
-            problems = self.problems + summary
-            msg = f"{sum(self._counts.values())} problem(s) in the activity logs"
-            raise LogError(msg, problems)
+        msg = f"{sum(self._counts.values())} problem(s) in the activity logs"
+        raise LogError(msg, self.problems + summary)
 
 
-def _text(frame: pd.DataFrame, col: str) -> pd.Series:
-    if col not in frame.columns:
-        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    return frame[col].astype(object).fillna("").astype(str).str.strip()
+# --------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class _Factor:
+    """A text column as integer codes into its distinct, stripped values ("" = blank)."""
+
+    codes: IntArray
+    uniques: ObjArray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, col: str) -> _Factor:
+        if col not in frame.columns:
+            return cls(np.zeros(len(frame), dtype=np.intp), np.array([""], dtype=object))
+        s = frame[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            codes = s.cat.codes.to_numpy(dtype=np.intp)
+            raw = np.asarray(s.cat.categories.astype(str), dtype=object)
+        else:
+            codes, uniq = pd.factorize(s, use_na_sentinel=True)
+            codes = np.asarray(codes, dtype=np.intp)
+            raw = np.asarray(pd.Index(uniq).astype(str), dtype=object)
+        stripped = np.array([str(v).strip() for v in raw] + [""], dtype=object)
+        # values equal after stripping share one code; blanks (and NA) are code of ""
+        canon, uniques = pd.factorize(stripped)
+        codes = np.where(codes < 0, len(raw), codes)
+        return cls(np.asarray(canon, dtype=np.intp)[codes], np.asarray(uniques, dtype=object))
+
+    def mask(self, flags: BoolArray) -> BoolArray:
+        """Rows whose value's flag (one per distinct value) is true."""
+        return flags[self.codes]
+
+    def blank(self) -> BoolArray:
+        return self.mask(self.uniques == "")
+
+    def isin(self, known: set[str]) -> BoolArray:
+        return self.mask(np.array([u in known for u in self.uniques], dtype=bool))
+
+    def at(self, rows: BoolArray) -> list[str]:
+        """The values of the flagged rows (for messages)."""
+        return [str(v) for v in self.uniques[self.codes[rows]]]
+
+    def categorical(self, categories: tuple[str, ...]) -> pd.Categorical[str]:
+        """The column as a categorical with the given categories (others become NaN)."""
+        pos = pd.Index(list(categories)).get_indexer(pd.Index(self.uniques))
+        cats: pd.Index[str] = pd.Index(list(categories), dtype=object)
+        return pd.Categorical.from_codes(pos[self.codes], categories=cats)
+
+    def first_row_of_value(self) -> IntArray:
+        """For each distinct value, the first row that has it (-1 if none)."""
+        first = np.full(len(self.uniques), -1, dtype=np.intp)
+        rows = np.arange(len(self.codes), dtype=np.intp)
+        first[self.codes[::-1]] = rows[::-1]  # the last write wins: the first row
+        return first
+
+    def first_rows(self) -> IntArray:
+        """For each row, the first row with the same value."""
+        return self.first_row_of_value()[self.codes]
 
 
 def _show(v: object) -> str:
@@ -144,48 +208,81 @@ def _show(v: object) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def _numeric(values: pd.Series) -> tuple[FloatArray, BoolArray, BoolArray]:
-    """Parse numbers; return (values, blank, bad) arrays."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip()
-    parsed = pd.to_numeric(u, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    blank = (u == "").to_numpy()
-    bad = ~np.isfinite(parsed) & ~blank
-    return parsed[codes], blank[codes], bad[codes]
+def _numbers(frame: pd.DataFrame, col: str) -> tuple[FloatArray, BoolArray, BoolArray, list[str]]:
+    """Parse a number column: (values, blank, bad, raw text of the bad rows)."""
+    n = len(frame)
+    if col not in frame.columns:
+        return np.zeros(n), np.ones(n, bool), np.zeros(n, bool), []
+    s = frame[col]
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        blank = np.isnan(v)
+        bad = np.isinf(v)
+        return v, blank, bad, [str(x) for x in v[bad]]
+    f = _Factor.of(frame, col)
+    parsed = pd.to_numeric(pd.Series(f.uniques), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    blank_u = f.uniques == ""
+    bad_u = ~np.isfinite(parsed) & ~blank_u
+    bad = f.mask(bad_u)
+    return parsed[f.codes], f.mask(blank_u), bad, f.at(bad)
 
 
-def _dates(values: pd.Series, fmt: str) -> tuple[npt.NDArray[np.datetime64], BoolArray, BoolArray]:
-    """Parse dates with ``fmt``; return (datetime64[ns] values, blank, bad)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip()
-    parsed = pd.to_datetime(u, format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
-    blank = (u == "").to_numpy()
-    bad = np.isnat(parsed) & ~blank
-    return parsed[codes], blank[codes], bad[codes]
+def _dates(
+    frame: pd.DataFrame, col: str, fmt: str
+) -> tuple[DateArray, BoolArray, BoolArray, list[str]]:
+    """Parse a date column: (datetime64[ns] values, blank, bad, raw text of the bad rows)."""
+    n = len(frame)
+    if col not in frame.columns:
+        return (
+            np.full(n, np.datetime64("NaT"), "datetime64[ns]"),
+            np.ones(n, bool),
+            np.zeros(n, bool),
+            [],
+        )
+    s = frame[col]
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        v = s.to_numpy(dtype="datetime64[ns]")
+        return v, np.isnat(v), np.zeros(n, bool), []
+    f = _Factor.of(frame, col)
+    parsed = pd.to_datetime(pd.Series(f.uniques), format=fmt, errors="coerce").to_numpy(
+        dtype="datetime64[ns]"
+    )
+    blank_u = f.uniques == ""
+    bad = f.mask(np.isnat(parsed) & ~blank_u)
+    return parsed[f.codes], f.mask(blank_u), bad, f.at(bad)
 
 
 def lookup(keys: pd.Series, values: pd.Series) -> IntArray:
     """Position in ``keys`` of each of ``values`` (its first row if repeated), or -1."""
-    dedup = keys.drop_duplicates(keep="first")
-    hit = pd.Index(dedup.to_numpy()).get_indexer(values.to_numpy())
-    return np.where(hit >= 0, np.arange(len(keys))[dedup.index.to_numpy()][np.maximum(hit, 0)], -1)
+    kf = _Factor.of(pd.DataFrame({"k": keys.reset_index(drop=True)}), "k")
+    first = kf.first_row_of_value()
+    vf = _Factor.of(pd.DataFrame({"v": values.reset_index(drop=True)}), "v")
+    pos = pd.Index(kf.uniques).get_indexer(pd.Index(vf.uniques))
+    out = np.where(pos >= 0, first[np.maximum(pos, 0)], -1)
+    blank = vf.uniques == ""
+    out[blank] = -1
+    return np.asarray(out[vf.codes], dtype=np.intp)
+
+
+# --------------------------------------------------------------------------- checks
 
 
 def _check_columns(table: LogTable, problems: _Problems) -> bool:
     missing = [c for c in REQUIRED[table.name] if c not in table.frame.columns]
-    if missing:
-        found = ", ".join(map(str, table.frame.columns)) or "none"
-        for col in missing:
-            problems.problems.append(
-                Problem(
-                    f"missing column {col!r} (columns found: {found}; map other headers "
-                    "with logs.columns)",
-                    table.source,
-                    1,
-                    col,
-                    "missing_column",
-                )
+    found = ", ".join(map(str, table.frame.columns)) or "none"
+    for col in missing:
+        problems.problems.append(
+            Problem(
+                f"missing column {col!r} (columns found: {found}; map other headers "
+                "with logs.columns)",
+                table.source,
+                1,
+                col,
+                "missing_column",
             )
+        )
     return not missing
 
 
@@ -198,114 +295,111 @@ def _number_column(
     default: float = 0.0,
     integer: bool = False,
 ) -> FloatArray:
-    text = _text(table.frame, col)
-    values, blank, bad = _numeric(text)
+    values, blank, bad, bad_text = _numbers(table.frame, col)
     kind = "a whole number" if integer else "a number"
     problems.add(
-        table, bad, col, [f"must be {kind} >= 0, got {_show(v)}" for v in text[bad]], "not_a_number"
+        table, bad, col, [f"must be {kind} >= 0, got {_show(v)}" for v in bad_text], "not_a_number"
     )
     if required:
         problems.add(table, blank, col, "is missing (required)", "missing_value")
-    negative = ~bad & ~blank & (values < 0)
+    ok = ~bad & ~blank
+    negative = ok & (values < 0)
     problems.add(
-        table, negative, col, [f"must be >= 0, got {_show(v)}" for v in text[negative]], "negative"
+        table,
+        negative,
+        col,
+        [f"must be >= 0, got {_show(f'{v:g}')}" for v in values[negative]],
+        "negative",
     )
     if integer:
-        frac = ~bad & ~blank & ~negative & (values != np.floor(values))
+        frac = ok & ~negative & (values != np.floor(values))
         problems.add(
             table,
             frac,
             col,
-            [f"must be a whole number, got {_show(v)}" for v in text[frac]],
+            [f"must be a whole number, got {_show(f'{v:g}')}" for v in values[frac]],
             "not_whole",
         )
-    return np.where(blank | bad, default, values)
+    return np.where(ok, values, default)
 
 
-def _known(
-    table: LogTable,
-    problems: _Problems,
-    col: str,
-    known: set[str],
-    what: str,
-) -> pd.Series:
-    text = _text(table.frame, col)
-    blank = (text == "").to_numpy()
+def _known(table: LogTable, problems: _Problems, col: str, known: set[str], what: str) -> _Factor:
+    f = _Factor.of(table.frame, col)
+    blank = f.blank()
     problems.add(table, blank, col, "is missing (required)", "missing_value")
-    unknown = ~blank & ~text.isin(known).to_numpy()
+    unknown = ~blank & ~f.isin(known)
     listing = ", ".join(sorted(known)) or "none"
     problems.add(
         table,
         unknown,
         col,
-        [f"unknown {what} {_show(v)} (known: {listing})" for v in text[unknown]],
+        [f"unknown {what} {_show(v)} (known: {listing})" for v in f.at(unknown)],
         f"unknown_{what}",
     )
-    return text
+    return f
 
 
-def _policy(cfg: CostingConfig, code: str) -> str:
-    return cfg.logs.policy(code) if cfg.logs else "error"
+def _ids(table: LogTable, problems: _Problems, col: str, what: str) -> _Factor:
+    """An id column: required and unique."""
+    f = _Factor.of(table.frame, col)
+    blank = f.blank()
+    problems.add(table, blank, col, "is missing (required)", "missing_value")
+    if len(f.uniques) - (1 if (f.uniques == "").any() else 0) < int((~blank).sum()):
+        first = f.first_rows()
+        dup = ~blank & (first != np.arange(len(f.codes)))
+        rows = table.row_numbers()
+        shown = [f" {_show(v)}" for v in f.at(dup)] if what == "contact" else [""] * int(dup.sum())
+        problems.add(
+            table,
+            dup,
+            col,
+            [
+                f"duplicate {col}{v} (first at row {rows[r]})"
+                for v, r in zip(shown, first[dup], strict=True)
+            ],
+            f"duplicate_{what}",
+        )
+    return f
 
 
-def _validate_women(
-    table: LogTable, cfg: CostingConfig, problems: _Problems, sites: set[str] | None
-) -> pd.DataFrame:
-    frame = table.frame
-    ids = _text(frame, "woman_id")
-    blank = (ids == "").to_numpy()
-    problems.add(table, blank, "woman_id", "is missing (required)", "missing_value")
-    dup = (ids.duplicated() & ~ids.eq("")).to_numpy()
-    first_row = pd.Series(table.row_numbers(), index=ids.index).groupby(ids).transform("first")
+def _date_column(
+    table: LogTable, problems: _Problems, col: str, fmt: str, *, required: bool
+) -> DateArray:
+    values, blank, bad, bad_text = _dates(table.frame, col, fmt)
+    if required:
+        problems.add(table, blank, col, "is missing (required)", "missing_value")
     problems.add(
         table,
-        dup,
-        "woman_id",
-        [f"duplicate woman_id (first at row {r})" for r in first_row[dup]],
-        "duplicate_woman",
-    )
-    site_text = _text(frame, "site")
-    known_sites = sites if sites is not None else set(site_text[site_text != ""])
-    site = _known(table, problems, "site", known_sites, "site")
-    fmt = cfg.logs.date_format if cfg.logs else "%Y-%m-%d"
-    adm, adm_blank, adm_bad = _dates(_text(frame, "admission_date"), fmt)
-    problems.add(table, adm_blank, "admission_date", "is missing (required)", "missing_value")
-    problems.add(
-        table,
-        adm_bad,
-        "admission_date",
-        [
-            f"is not a date in the format {fmt}, got {_show(v)}"
-            for v in _text(frame, "admission_date")[adm_bad]
-        ],
+        bad,
+        col,
+        [f"is not a date in the format {fmt}, got {_show(v)}" for v in bad_text],
         "bad_date",
     )
-    dis, _, dis_bad = _dates(_text(frame, "discharge_date"), fmt)
-    problems.add(
-        table,
-        dis_bad,
-        "discharge_date",
-        [
-            f"is not a date in the format {fmt}, got {_show(v)}"
-            for v in _text(frame, "discharge_date")[dis_bad]
-        ],
-        "bad_date",
-    )
-    before = ~np.isnat(dis) & ~np.isnat(adm) & (dis < adm)
-    problems.add(
-        table,
-        before,
-        "discharge_date",
-        "is before the admission_date",
-        "discharge_before_admission",
-    )
-    out = pd.DataFrame(
-        {"woman_id": ids, "site": site, "admission_date": adm, "discharge_date": dis}
-    )
-    for col in frame.columns:
-        if col not in out.columns:
-            out[col] = _text(frame, col).to_numpy()
-    return out.reset_index(drop=True)
+    return values
+
+
+def _apply_policy(
+    table: LogTable,
+    problems: _Problems,
+    counts: Counter[str],
+    cfg: CostingConfig,
+    code: str,
+    mask: BoolArray,
+    column: str,
+    messages: list[str] | str,
+) -> None:
+    """Report ``mask`` rows as problems unless the config's policy for ``code`` handles them."""
+    if not mask.any():
+        return
+    if (cfg.logs.policy(code) if cfg.logs else "error") == "error":
+        hint = f" (or set logs.policies.{code})"
+        msgs = messages + hint if isinstance(messages, str) else [m + hint for m in messages]
+        problems.add(table, mask, column, msgs, code)
+    else:
+        counts[code] += int(mask.sum())
+
+
+# --------------------------------------------------------------------------- tables
 
 
 def validate_logs(tables: dict[str, LogTable], cfg: CostingConfig) -> CleanLogs:
@@ -321,68 +415,76 @@ def validate_logs(tables: dict[str, LogTable], cfg: CostingConfig) -> CleanLogs:
     Raises
     ------
     LogError
-        Listing every problem with file, row and column (and exit code 2).
+        Listing every problem with file, row and column (exit code 2).
     """
     problems = _Problems()
-    ok = all(_check_columns(t, problems) for t in tables.values())
-    if not ok:
+    if not all(_check_columns(t, problems) for t in tables.values()):
         problems.raise_if_any()
-    sites = set(cfg.sites) if cfg.sites else None
-    women = _validate_women(tables["women"], cfg, problems, sites)
-    if sites is None:
-        sites = set(women["site"][women["site"] != ""])
-    roles = tuple(cfg.roles)
-    contacts, facilitators = _validate_contacts(tables["contacts"], cfg, problems, sites, women)
-    attendance, counts = _validate_attendance(
-        tables.get("attendance"), cfg, problems, contacts, women
-    )
-    for k, v in _check_sessions(tables["contacts"], cfg, problems, contacts, attendance).items():
-        counts[k] = counts.get(k, 0) + v
-    for k, v in contacts.attrs.pop("policy_counts", {}).items():
-        counts[k] = counts.get(k, 0) + v
-    staff = _validate_staff_time(tables.get("staff_time"), cfg, problems, sites)
+    fmt = cfg.logs.date_format if cfg.logs else "%Y-%m-%d"
+    counts: Counter[str] = Counter()
+    women = _women(tables["women"], cfg, problems, fmt)
+    sites = tuple(cfg.sites) if cfg.sites else tuple(women["site"].cat.categories)
+    contacts, facilitators = _contacts(tables["contacts"], cfg, problems, fmt, women, sites, counts)
+    attendance = _attendance(tables.get("attendance"), cfg, problems, contacts, women, counts)
+    _sessions(tables["contacts"], cfg, problems, contacts, attendance, counts)
+    staff = _staff_time(tables.get("staff_time"), cfg, problems, sites)
     problems.raise_if_any()
-    return CleanLogs(contacts, attendance, women, staff, facilitators, roles, counts)
+    return CleanLogs(
+        contacts, attendance, women, staff, facilitators, tuple(cfg.roles), sites, dict(counts)
+    )
 
 
-def _validate_contacts(
+def _women(table: LogTable, cfg: CostingConfig, problems: _Problems, fmt: str) -> pd.DataFrame:
+    frame = table.frame
+    ids = _ids(table, problems, "woman_id", "woman")
+    if cfg.sites:
+        site = _known(table, problems, "site", set(cfg.sites), "site")
+        sites = tuple(cfg.sites)
+    else:
+        site = _Factor.of(frame, "site")
+        problems.add(table, site.blank(), "site", "is missing (required)", "missing_value")
+        sites = tuple(sorted(str(u) for u in site.uniques if u != ""))
+    adm = _date_column(table, problems, "admission_date", fmt, required=True)
+    dis = _date_column(table, problems, "discharge_date", fmt, required=False)
+    before = ~np.isnat(dis) & ~np.isnat(adm) & (dis < adm)
+    problems.add(
+        table,
+        before,
+        "discharge_date",
+        "is before the admission_date",
+        "discharge_before_admission",
+    )
+    out = pd.DataFrame(
+        {
+            "woman_id": ids.uniques[ids.codes],
+            "site": site.categorical(sites),
+            "admission_date": adm,
+            "discharge_date": dis,
+        }
+    )
+    for col in frame.columns:
+        if col not in out.columns:
+            f = _Factor.of(frame, col)
+            out[col] = f.uniques[f.codes]
+    return out
+
+
+def _contacts(
     table: LogTable,
     cfg: CostingConfig,
     problems: _Problems,
-    sites: set[str],
+    fmt: str,
     women: pd.DataFrame,
+    sites: tuple[str, ...],
+    counts: Counter[str],
 ) -> tuple[pd.DataFrame, npt.NDArray[np.float64]]:
     frame = table.frame
     n = len(frame)
-    rows = table.row_numbers()
-    ids = _text(frame, "contact_id")
-    blank = (ids == "").to_numpy()
-    problems.add(table, blank, "contact_id", "is missing (required)", "missing_value")
-    dup = (ids.duplicated() & ~ids.eq("")).to_numpy()
-    first_row = pd.Series(rows, index=ids.index).groupby(ids).transform("first")
-    problems.add(
-        table,
-        dup,
-        "contact_id",
-        [
-            f"duplicate contact_id {_show(i)} (first at row {r})"
-            for i, r in zip(ids[dup], first_row[dup], strict=True)
-        ],
-        "duplicate_contact",
-    )
-    site = _known(table, problems, "site", sites, "site")
-    ctype = _known(table, problems, "contact_type", set(cfg.contact_types), "contact_type")
-    fmt = cfg.logs.date_format if cfg.logs else "%Y-%m-%d"
-    date_text = _text(frame, "date")
-    date, d_blank, d_bad = _dates(date_text, fmt)
-    problems.add(table, d_blank, "date", "is missing (required)", "missing_value")
-    problems.add(
-        table,
-        d_bad,
-        "date",
-        [f"is not a date in the format {fmt}, got {_show(v)}" for v in date_text[d_bad]],
-        "bad_date",
-    )
+    ids = _ids(table, problems, "contact_id", "contact")
+    site = _known(table, problems, "site", set(sites), "site")
+    types = tuple(cfg.contact_types)
+    ctype = _known(table, problems, "contact_type", set(types), "contact_type")
+    date = _date_column(table, problems, "date", fmt, required=True)
     duration = _number_column(table, problems, "duration_min", required=True)
     prep = _number_column(table, problems, "prep_min", required=False)
     travel = _number_column(table, problems, "travel_min", required=False)
@@ -391,63 +493,42 @@ def _validate_contacts(
     capacity = _number_column(
         table, problems, "capacity", required=False, default=np.nan, integer=True
     )
-    # facilitators: parse each distinct value once
-    fac_text = _text(frame, "facilitators")
-    codes, uniques = pd.factorize(fac_text, use_na_sentinel=False)
-    roles = list(cfg.roles)
-    table_roles = np.zeros((len(uniques), len(roles)))
-    bad_fac: dict[int, str] = {}
-    for j, value in enumerate(uniques):
-        parts = [p.strip() for p in str(value).split(";") if p.strip()]
-        if not parts:
-            bad_fac[j] = "is missing (at least one role, e.g. psw or psw;volunteer)"
-        unknown = [p for p in parts if p not in roles]
-        if unknown:
-            bad_fac[j] = (
-                f"unknown role {_show(unknown[0])} (known: {', '.join(roles)}; "
-                "separate several with ;)"
-            )
-        for p in parts:
-            if p in roles:
-                table_roles[j, roles.index(p)] += 1
-    if bad_fac:
-        mask = np.isin(codes, list(bad_fac))
-        problems.add(
-            table, mask, "facilitators", [bad_fac[c] for c in codes[mask]], "bad_facilitators"
-        )
-    facilitators = table_roles[codes] if n else np.zeros((0, len(roles)))
-    # attended
-    att_text = _text(frame, "attended").str.lower()
-    attended = ~att_text.isin(_FALSE).to_numpy()
-    bad_att = ~(att_text.isin(_TRUE) | att_text.isin(_FALSE) | att_text.eq("")).to_numpy()
+    facilitators = _facilitators(table, problems, cfg)
+    # attended: yes/no, blank = yes
+    att = _Factor.of(frame, "attended")
+    low = np.array([u.lower() for u in att.uniques], dtype=object)
+    attended = ~att.mask(np.isin(low, _FALSE))
+    bad_att = att.mask(~np.isin(low, (*_TRUE, *_FALSE, "")))
     problems.add(
         table,
         bad_att,
         "attended",
-        [f"must be yes or no, got {_show(v)}" for v in att_text[bad_att]],
+        [f"must be yes or no, got {_show(v)}" for v in att.at(bad_att)],
         "bad_attended",
     )
-    shared_types = {k for k, ct in cfg.contact_types.items() if ct.shared}
-    shared = ctype.isin(shared_types).to_numpy()
-    known_type = ctype.isin(set(cfg.contact_types)).to_numpy()
-    # capacity default from the contact type
-    type_cap = ctype.map({k: ct.capacity for k, ct in cfg.contact_types.items()})
-    capacity = np.where(
-        np.isnan(capacity), type_cap.to_numpy(dtype=float, na_value=np.nan), capacity
+    shared_u = np.array(
+        [u in cfg.contact_types and cfg.contact_types[u].shared for u in ctype.uniques], dtype=bool
     )
-    dna_shared = shared & ~attended
+    shared = ctype.mask(shared_u)
+    one = ctype.isin(set(types)) & ~shared
+    type_cap = np.array(
+        [
+            float(cfg.contact_types[u].capacity or np.nan) if u in cfg.contact_types else np.nan
+            for u in ctype.uniques
+        ]
+    )
+    capacity = np.where(np.isnan(capacity), type_cap[ctype.codes], capacity)
     problems.add(
         table,
-        dna_shared,
+        shared & ~attended,
         "attended",
         "attended: no applies to one-to-ones; a shared session without attendees has "
         "no attendance rows",
         "dna_shared",
     )
-    # woman on one-to-ones
-    woman = _text(frame, "woman_id")
-    w_blank = (woman == "").to_numpy()
-    one = known_type & ~shared
+    # the woman of a one-to-one
+    wf = _Factor.of(frame, "woman_id")
+    w_blank = wf.blank()
     problems.add(
         table,
         one & w_blank,
@@ -462,14 +543,17 @@ def _validate_contacts(
         "must be empty for a shared session; list its attendees in the attendance log",
         "woman_on_shared",
     )
-    pos = lookup(women["woman_id"], woman)
-    unknown_w = one & ~w_blank & (pos < 0)
-    problems.add(table, unknown_w, "woman_id", "is not in the women log", "unknown_woman")
-    counts: Counter[str] = Counter()
-    has_w = one & (pos >= 0)
-    w_site = np.where(has_w, women["site"].to_numpy()[np.where(pos >= 0, pos, 0)], "")
-    w_rows = pos + 2
-    mismatch = has_w & (w_site != site.to_numpy()) & site.isin(sites).to_numpy()
+    w_pos_u = lookup(women["woman_id"], pd.Series(wf.uniques))
+    woman = np.where(one, w_pos_u[wf.codes], -1)
+    problems.add(
+        table, one & ~w_blank & (woman < 0), "woman_id", "is not in the women log", "unknown_woman"
+    )
+    has_w = woman >= 0
+    safe = np.maximum(woman, 0)
+    w_site = women["site"].cat.codes.to_numpy()[safe]
+    c_site = site.categorical(sites).codes
+    mismatch = has_w & (w_site != c_site) & (c_site >= 0) & (w_site >= 0)
+    site_names = np.array(sites, dtype=object)
     _apply_policy(
         table,
         problems,
@@ -479,13 +563,12 @@ def _validate_contacts(
         mismatch,
         "site",
         [
-            f"the woman (women log row {r}) is at {s} but the contact is at {c}"
-            for r, s, c in zip(
-                w_rows[mismatch], w_site[mismatch], site.to_numpy()[mismatch], strict=True
-            )
+            f"the woman (women log row {r + 2}) is at {site_names[ws]} but the contact is "
+            f"at {site_names[cs]}"
+            for r, ws, cs in zip(safe[mismatch], w_site[mismatch], c_site[mismatch], strict=True)
         ],
     )
-    adm = women["admission_date"].to_numpy()[np.where(pos >= 0, pos, 0)]
+    adm = women["admission_date"].to_numpy()[safe]
     early = has_w & ~np.isnat(date) & ~np.isnat(adm) & (date < adm)
     _apply_policy(
         table,
@@ -496,96 +579,119 @@ def _validate_contacts(
         early,
         "date",
         [
-            f"is before the woman's admission ({pd.Timestamp(a).date()}, women log row {r})"
-            for a, r in zip(adm[early], w_rows[early], strict=True)
+            f"is before the woman's admission ({str(a)[:10]}, women log row {r + 2})"
+            for a, r in zip(adm[early], safe[early], strict=True)
         ],
     )
     out = pd.DataFrame(
         {
-            "contact_id": ids.to_numpy(),
-            "site": site.to_numpy(),
+            "contact_id": ids.uniques[ids.codes] if n else np.array([], dtype=object),
+            "site": site.categorical(sites),
+            "contact_type": ctype.categorical(types),
+            "woman": woman,
             "date": date,
-            "contact_type": ctype.to_numpy(),
-            "woman_id": woman.to_numpy(),
             "duration_min": duration,
             "prep_min": prep,
             "travel_min": travel,
             "miles": miles,
-            "attended": attended,
             "other_attendees": others,
             "capacity": capacity,
+            "attended": attended,
             "shared": shared,
-            "row": rows,
+            "row": table.row_numbers(),
         }
     )
-    out.attrs["policy_counts"] = dict(counts)
     return out, facilitators
 
 
-def _apply_policy(
-    table: LogTable,
-    problems: _Problems,
-    counts: Counter[str],
-    cfg: CostingConfig,
-    code: str,
-    mask: BoolArray,
-    column: str,
-    messages: list[str],
-) -> None:
-    """Report ``mask`` rows as problems unless the config's policy for ``code`` handles them."""
-    if not mask.any():
-        return
-    if _policy(cfg, code) == "error":
+def _facilitators(
+    table: LogTable, problems: _Problems, cfg: CostingConfig
+) -> npt.NDArray[np.float64]:
+    """Count each role at each contact from ``psw;volunteer`` text, parsing each value once."""
+    f = _Factor.of(table.frame, "facilitators")
+    roles = list(cfg.roles)
+    per_value = np.zeros((len(f.uniques), len(roles)))
+    bad: dict[int, str] = {}
+    for j, value in enumerate(f.uniques):
+        parts = [p.strip() for p in str(value).split(";") if p.strip()]
+        if not parts:
+            bad[j] = "is missing (at least one role, e.g. psw or psw;volunteer)"
+        unknown = [p for p in parts if p not in roles]
+        if unknown:
+            bad[j] = (
+                f"unknown role {_show(unknown[0])} (known: {', '.join(roles)}; "
+                "separate several with ;)"
+            )
+        for p in parts:
+            if p in roles:
+                per_value[j, roles.index(p)] += 1
+    if bad:
+        flags = np.isin(np.arange(len(f.uniques)), list(bad))
+        rows = f.mask(flags)
         problems.add(
-            table, mask, column, [f"{m} (or set logs.policies.{code})" for m in messages], code
+            table, rows, "facilitators", [bad[c] for c in f.codes[rows]], "bad_facilitators"
         )
-    else:
-        counts[code] += int(mask.sum())
+    return per_value[f.codes]
 
 
-def _validate_attendance(
+def _attendance(
     table: LogTable | None,
     cfg: CostingConfig,
     problems: _Problems,
     contacts: pd.DataFrame,
     women: pd.DataFrame,
-) -> tuple[pd.DataFrame, dict[str, int]]:
+    counts: Counter[str],
+) -> pd.DataFrame:
     empty = pd.DataFrame(
-        {
-            "contact_id": pd.Series(dtype=object),
-            "woman_id": pd.Series(dtype=object),
-            "minutes": pd.Series(dtype=float),
-            "contact": pd.Series(dtype=np.intp),
-            "woman": pd.Series(dtype=np.intp),
-        }
+        {"contact": np.zeros(0, np.intp), "woman": np.zeros(0, np.intp), "minutes": np.zeros(0)}
     )
     if table is None:
-        return empty, {}
-    frame = table.frame
-    counts: Counter[str] = Counter()
-    cid = _text(frame, "contact_id")
-    wid = _text(frame, "woman_id")
-    problems.add(
-        table, (cid == "").to_numpy(), "contact_id", "is missing (required)", "missing_value"
-    )
-    problems.add(
-        table, (wid == "").to_numpy(), "woman_id", "is missing (required)", "missing_value"
-    )
-    c_pos = lookup(contacts["contact_id"], cid)
-    w_pos = lookup(women["woman_id"], wid)
-    unknown_c = (cid != "").to_numpy() & (c_pos < 0)
-    unknown_w = (wid != "").to_numpy() & (w_pos < 0)
-    keep = np.ones(len(frame), dtype=bool)
-    _apply_policy(
-        table,
-        problems,
-        counts,
-        cfg,
-        "attendance_unknown_contact",
-        unknown_c,
-        "contact_id",
-        [f"contact {_show(c)} is not in the contacts log" for c in cid[unknown_c]],
-    )
+        return empty
+    cf = _Factor.of(table.frame, "contact_id")
+    wf = _Factor.of(table.frame, "woman_id")
+    c_blank, w_blank = cf.blank(), wf.blank()
+    problems.add(table, c_blank, "contact_id", "is missing (required)", "missing_value")
+    problems.add(table, w_blank, "woman_id", "is missing (required)", "missing_value")
+    # look up only the shared sessions' ids: a quarter of the contacts
+    shared_rows = np.flatnonzero(contacts["shared"].to_numpy())
+    pos_u = lookup(contacts["contact_id"].iloc[shared_rows], pd.Series(cf.uniques))
+    c_pos_u = np.full(len(pos_u), -1, dtype=np.intp)
+    c_pos_u[pos_u >= 0] = shared_rows[pos_u[pos_u >= 0]]
+    c_pos = c_pos_u[cf.codes]
+    w_pos = lookup(women["woman_id"], pd.Series(wf.uniques))[wf.codes]
+    keep = ~c_blank & ~w_blank
+    unmatched = keep & (c_pos < 0)
+    if unmatched.any():
+        # an id that is not a shared session: a one-to-one, or not in the contacts log
+        found = lookup(contacts["contact_id"], pd.Series(cf.at(unmatched))) >= 0
+        one = np.zeros(len(keep), bool)
+        one[np.flatnonzero(unmatched)[found]] = True
+        rows = contacts["row"].to_numpy()
+        first = lookup(contacts["contact_id"], pd.Series(cf.at(one)))
+        problems.add(
+            table,
+            one,
+            "contact_id",
+            [
+                f"contact {_show(c)} is a one-to-one (contacts log row {rows[p]}); "
+                "attendance lists attendees of shared sessions only"
+                for c, p in zip(cf.at(one), first, strict=True)
+            ],
+            "attendance_one_to_one",
+        )
+        unknown = unmatched & ~one
+        _apply_policy(
+            table,
+            problems,
+            counts,
+            cfg,
+            "attendance_unknown_contact",
+            unknown,
+            "contact_id",
+            [f"contact {_show(c)} is not in the contacts log" for c in cf.at(unknown)],
+        )
+        keep &= ~unmatched
+    unknown_w = keep & (w_pos < 0)
     _apply_policy(
         table,
         problems,
@@ -594,28 +700,15 @@ def _validate_attendance(
         "attendance_unknown_woman",
         unknown_w,
         "woman_id",
-        ["is not in the women log"] * int(unknown_w.sum()),
+        "is not in the women log",
     )
-    keep &= ~unknown_c & ~unknown_w & (cid != "").to_numpy() & (wid != "").to_numpy()
-    safe_c = np.where(c_pos >= 0, c_pos, 0)
-    safe_w = np.where(w_pos >= 0, w_pos, 0)
-    not_shared = keep & ~contacts["shared"].to_numpy()[safe_c]
-    problems.add(
-        table,
-        not_shared,
-        "contact_id",
-        [
-            f"contact {_show(c)} is a one-to-one (contacts log row {r}); attendance lists "
-            "attendees of shared sessions only"
-            for c, r in zip(
-                cid[not_shared], contacts["row"].to_numpy()[safe_c][not_shared], strict=True
-            )
-        ],
-        "attendance_one_to_one",
-    )
-    keep &= ~not_shared
-    pair = pd.Series(cid.to_numpy() + "\x00" + wid.to_numpy())
-    dup = keep & pair.duplicated(keep="first").to_numpy()
+    keep &= ~unknown_w
+    # the same woman twice at one session
+    pair = c_pos.astype(np.int64) * (len(women) + 1) + w_pos
+    _, first = np.unique(pair, return_index=True)
+    dup = np.ones(len(pair), bool)
+    dup[first] = False
+    dup &= keep
     _apply_policy(
         table,
         problems,
@@ -624,12 +717,15 @@ def _validate_attendance(
         "duplicate_attendance",
         dup,
         "woman_id",
-        ["the same woman is listed twice for this session"] * int(dup.sum()),
+        "the same woman is listed twice for this session",
     )
     keep &= ~dup
-    c_site = contacts["site"].to_numpy()[safe_c]
-    w_site = women["site"].to_numpy()[safe_w]
-    mismatch = keep & (c_site != w_site)
+    safe_c, safe_w = np.maximum(c_pos, 0), np.maximum(w_pos, 0)
+    c_site = contacts["site"].cat.codes.to_numpy()[safe_c]
+    w_site = women["site"].cat.codes.to_numpy()[safe_w]
+    mismatch = keep & (c_site != w_site) & (c_site >= 0) & (w_site >= 0)
+    names = np.array(contacts["site"].cat.categories, dtype=object)
+    c_rows = contacts["row"].to_numpy()[safe_c]
     _apply_policy(
         table,
         problems,
@@ -639,14 +735,10 @@ def _validate_attendance(
         mismatch,
         "woman_id",
         [
-            f"the woman (women log row {wr}) is at {ws} but the session (contacts log row "
-            f"{cr}) is at {cs}"
+            f"the woman (women log row {wr + 2}) is at {names[ws]} but the session "
+            f"(contacts log row {cr}) is at {names[cs]}"
             for wr, ws, cr, cs in zip(
-                safe_w[mismatch] + 2,
-                w_site[mismatch],
-                contacts["row"].to_numpy()[safe_c][mismatch],
-                c_site[mismatch],
-                strict=True,
+                safe_w[mismatch], w_site[mismatch], c_rows[mismatch], c_site[mismatch], strict=True
             )
         ],
     )
@@ -662,9 +754,8 @@ def _validate_attendance(
         early,
         "contact_id",
         [
-            f"the session (contacts log row {r}) is before the woman's admission "
-            f"({pd.Timestamp(a).date()})"
-            for r, a in zip(contacts["row"].to_numpy()[safe_c][early], adm[early], strict=True)
+            f"the session (contacts log row {r}) is before the woman's admission ({str(a)[:10]})"
+            for r, a in zip(c_rows[early], adm[early], strict=True)
         ],
     )
     minutes = _number_column(table, problems, "minutes", required=False, default=np.nan)
@@ -680,27 +771,24 @@ def _validate_attendance(
         ],
         "minutes_over_duration",
     )
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "contact_id": cid.to_numpy(),
-            "woman_id": wid.to_numpy(),
-            "minutes": np.where(np.isnan(minutes), duration, minutes),
-            "contact": safe_c,
-            "woman": safe_w,
+            "contact": safe_c[keep],
+            "woman": safe_w[keep],
+            "minutes": np.where(np.isnan(minutes), duration, minutes)[keep],
         }
-    )[keep]
-    return out.reset_index(drop=True), dict(counts)
+    )
 
 
-def _check_sessions(
+def _sessions(
     table: LogTable,
     cfg: CostingConfig,
     problems: _Problems,
     contacts: pd.DataFrame,
     attendance: pd.DataFrame,
-) -> dict[str, int]:
+    counts: Counter[str],
+) -> None:
     """Sessions without attendees, and attendance beyond capacity."""
-    counts: Counter[str] = Counter()
     n_study = np.bincount(attendance["contact"].to_numpy(dtype=np.intp), minlength=len(contacts))
     shared = contacts["shared"].to_numpy()
     n_att = n_study + contacts["other_attendees"].to_numpy()
@@ -713,15 +801,13 @@ def _check_sessions(
         "group_without_attendees",
         empty,
         "contact_id",
-        ["a shared session with no attendees: no attendance rows and other_attendees 0"]
-        * int(empty.sum()),
+        "a shared session with no attendees: no attendance rows and other_attendees 0",
     )
     cap = contacts["capacity"].to_numpy()
     if cfg.costing.group_split == "capacity":
-        missing = shared & np.isnan(cap)
         problems.add(
             table,
-            missing,
+            shared & np.isnan(cap),
             "capacity",
             "is missing: group_split capacity needs the capacity of every shared "
             "session (or contact_types.<type>.capacity)",
@@ -738,42 +824,40 @@ def _check_sessions(
         ],
         "over_capacity",
     )
-    return dict(counts)
 
 
-def _validate_staff_time(
-    table: LogTable | None, cfg: CostingConfig, problems: _Problems, sites: set[str]
+def _staff_time(
+    table: LogTable | None, cfg: CostingConfig, problems: _Problems, sites: tuple[str, ...]
 ) -> pd.DataFrame:
     if table is None:
         return pd.DataFrame(
             {
-                "site": pd.Series(dtype=object),
-                "month": pd.Series(dtype="datetime64[ns]"),
-                "role": pd.Series(dtype=object),
-                "activity": pd.Series(dtype=object),
-                "hours": pd.Series(dtype=float),
+                "site": pd.Categorical([], categories=list(sites)),
+                "month": np.zeros(0, "datetime64[ns]"),
+                "role": np.zeros(0, object),
+                "activity": np.zeros(0, object),
+                "hours": np.zeros(0),
             }
         )
-    frame = table.frame
-    site = _known(table, problems, "site", sites, "site")
+    site = _known(table, problems, "site", set(sites), "site")
     role = _known(table, problems, "role", set(cfg.roles), "role")
-    month_text = _text(frame, "month")
-    month, m_blank, m_bad = _dates(month_text, "%Y-%m")
+    month, m_blank, m_bad, m_text = _dates(table.frame, "month", "%Y-%m")
     problems.add(table, m_blank, "month", "is missing (required)", "missing_value")
     problems.add(
         table,
         m_bad,
         "month",
-        [f"must be a month such as 2025-04, got {_show(v)}" for v in month_text[m_bad]],
+        [f"must be a month such as 2025-04, got {_show(v)}" for v in m_text],
         "bad_month",
     )
     hours = _number_column(table, problems, "hours", required=True)
+    activity = _Factor.of(table.frame, "activity")
     return pd.DataFrame(
         {
-            "site": site.to_numpy(),
+            "site": site.categorical(sites),
             "month": month,
-            "role": role.to_numpy(),
-            "activity": _text(frame, "activity").to_numpy(),
+            "role": role.uniques[role.codes],
+            "activity": activity.uniques[activity.codes],
             "hours": hours,
         }
     )

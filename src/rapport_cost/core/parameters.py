@@ -28,6 +28,7 @@ from rapport_cost.config import (
     Parameter,
     format_path,
 )
+from rapport_cost.core.distributions import from_spec
 from rapport_cost.errors import Problem
 
 DocPath = tuple[str | int, ...]
@@ -220,9 +221,7 @@ class ParameterRegistry:
             )
             return
         value = spec.value
-        if value is None:
-            from rapport_cost.core.distributions import from_spec  # noqa: PLC0415 TODO top
-
+        if value is None:  # the config guarantees a non-fixed, non-Dirichlet dist here
             value = float(from_spec(spec.dist).mean())  # type: ignore[arg-type]
         factor = self._factor(name, year, spec.index, path)
         self.specs[name] = ParameterSpec(

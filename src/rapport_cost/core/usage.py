@@ -33,7 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from rapport_cost.config import CostingConfig
-from rapport_cost.core.logs import CleanLogs, lookup
+from rapport_cost.core.logs import CleanLogs
 from rapport_cost.core.prices import PriceTerms, ProgrammeTerms
 from rapport_cost.errors import ConfigError, Problem
 
@@ -140,6 +140,10 @@ class UsageModel:
 
 
 def _codes(values: pd.Series, categories: tuple[str, ...]) -> Index:
+    """Position of each value in ``categories`` (-1 if absent); fast for categoricals."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and tuple(dtype.categories) == categories:
+        return np.asarray(values.cat.codes.to_numpy(), dtype=np.intp)
     return np.asarray(pd.Categorical(values, categories=list(categories)).codes, dtype=np.intp)
 
 
@@ -233,7 +237,7 @@ def _pairs(logs: CleanLogs, cfg: CostingConfig, lay: _Layout, n_att: Vector) -> 
         other_share = np.where(shared, _div(others, n_att), 0.0)
         idle_share = zeros
     one = ~shared
-    woman_of = lookup(logs.women["woman_id"], c["woman_id"])
+    woman_of = c["woman"].to_numpy(dtype=np.intp)
     to_woman = np.flatnonzero(one & (attended | (cfg.costing.dna == "assign")))
     dna_unit = np.flatnonzero(one & ~attended & (cfg.costing.dna == "unit"))
     to_others = np.flatnonzero(shared & (other_share > 0))

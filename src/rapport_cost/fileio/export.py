@@ -230,7 +230,9 @@ def _write_folder(
 
 def caption(envelope: Mapping[str, Any]) -> str:
     """``GBP, 2023/24 prices, perspective: nhs_pss`` for table captions."""
-    parts = [str(envelope.get("currency", "")), f"{envelope.get('price_year', '')} prices"]
+    if not envelope.get("price_year"):
+        return ""
+    parts = [str(envelope.get("currency", "")), f"{envelope['price_year']} prices"]
     if envelope.get("perspective"):
         parts.append(f"perspective: {envelope['perspective']}")
     return ", ".join(p for p in parts if p.strip())

@@ -1,0 +1,91 @@
+"""``synth``: write synthetic activity logs and a config that costs them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rapport_cost.api.base import Result
+from rapport_cost.core.synth import generate_logs
+from rapport_cost.errors import Problem, UsageError
+from rapport_cost.fileio.bundled import default_config_path
+from rapport_cost.fileio.export import write_outputs
+
+#: The seed and size of the bundled example in data/example (data/README.md).
+EXAMPLE_SEED = 20261127
+EXAMPLE_WOMEN = 300
+
+
+def _config_text(names: dict[str, str]) -> str:
+    """The default config with its ``logs`` pointing at files in the same folder."""
+    text = default_config_path().read_text(encoding="utf-8")
+    head, sep, logs = text.partition("\nlogs:")
+    body, _, rest = logs.partition("\n\n")
+    for table, file in names.items():
+        body = re.sub(rf"(\n  {table}:) \S+", rf"\1 {file}", body)
+    return head + sep + body + ("\n\n" + rest if rest else "\n")
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def synth(
+    out: Path,
+    *,
+    n_women: int | None = None,
+    n_contacts: int | None = None,
+    seed: int = EXAMPLE_SEED,
+    force: bool = False,
+) -> Result:
+    """Write synthetic logs and a config that costs them to the folder ``out``.
+
+    The files are ``contacts.csv``, ``attendance.csv``, ``women.csv``, ``staff_time.csv``
+    and ``config.yaml`` (the default config reading them) plus ``manifest.json``.
+
+    Raises
+    ------
+    UsageError
+        Unless exactly one of ``n_women`` and ``n_contacts`` is given, positive.
+    """
+    if (n_women is None) == (n_contacts is None):
+        msg = "give exactly one of --women N or --contacts N"
+        raise UsageError(msg, [Problem(msg)])
+    size = n_women if n_women is not None else n_contacts
+    if size is None or size < 1:
+        msg = f"the number of women or contacts must be at least 1, got {size}"
+        raise UsageError(msg, [Problem(msg)])
+    logs = generate_logs(n_women=n_women, n_contacts=n_contacts, rng=np.random.default_rng(seed))
+    tables = {
+        "contacts": logs.contacts,
+        "attendance": logs.attendance,
+        "women": logs.women,
+        "staff_time": logs.staff_time,
+    }
+    config = _config_text({name: f"{name}.csv" for name in tables})
+    summary = logs.summary()
+    by_type = summary.pop("contacts_by_type")
+    assert isinstance(by_type, dict)
+    envelope = Result(
+        command="synth",
+        tables={},
+        settings={"seed": seed, "women": n_women, "contacts": n_contacts},
+    ).envelope()
+    write_outputs(
+        out,
+        "csv",
+        envelope=envelope,
+        tables=tables,
+        extra_files={"config.yaml": lambda p: _write_text(p, config)},
+        force=force,
+    )
+    rows = [{"item": k, "value": str(v)} for k, v in summary.items()]
+    rows += [{"item": f"contacts: {k}", "value": str(v)} for k, v in by_type.items()]
+    return Result(
+        command="synth",
+        tables={"synth": pd.DataFrame(rows)},
+        settings={"seed": seed, "women": n_women, "contacts": n_contacts, "out": str(out)},
+    )
