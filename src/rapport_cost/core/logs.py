@@ -15,6 +15,7 @@ values costs a few hundred parses.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -148,38 +149,44 @@ class _Problems:
 
 @dataclass(frozen=True)
 class _Factor:
-    """A text column as integer codes into its distinct, stripped values ("" = blank)."""
+    """A text column as integer codes into its distinct, stripped values ("" = blank).
+
+    ``uniques`` is a text Index (Arrow-backed when the reader gave Arrow strings), so a
+    million distinct ids are never turned into Python objects.
+    """
 
     codes: IntArray
-    uniques: ObjArray
+    uniques: pd.Index[str]
 
     @classmethod
     def of(cls, frame: pd.DataFrame, col: str) -> _Factor:
         if col not in frame.columns:
-            return cls(np.zeros(len(frame), dtype=np.intp), np.array([""], dtype=object))
+            return cls(np.zeros(len(frame), dtype=np.intp), pd.Index([""], dtype=object))
         s = frame[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
-            codes = s.cat.codes.to_numpy(dtype=np.intp)
-            raw = np.asarray(s.cat.categories.astype(str), dtype=object)
+            codes = np.asarray(s.cat.codes.to_numpy(), dtype=np.intp)
+            raw: pd.Index[str] = s.cat.categories.astype(str)
         else:
-            codes, uniq = pd.factorize(s, use_na_sentinel=True)
-            codes = np.asarray(codes, dtype=np.intp)
-            raw = np.asarray(pd.Index(uniq).astype(str), dtype=object)
-        stripped = np.array([str(v).strip() for v in raw] + [""], dtype=object)
-        # values equal after stripping share one code; blanks (and NA) are code of ""
-        canon, uniques = pd.factorize(stripped)
-        codes = np.where(codes < 0, len(raw), codes)
-        return cls(np.asarray(canon, dtype=np.intp)[codes], np.asarray(uniques, dtype=object))
+            factor_codes, uniq = pd.factorize(s, use_na_sentinel=True)
+            codes = np.asarray(factor_codes, dtype=np.intp)
+            raw = pd.Index(uniq).astype(str)
+        codes = np.where(codes < 0, len(raw), codes)  # NA becomes the blank appended last
+        stripped = raw.str.strip()
+        if not (stripped == "").any() and bool((stripped == raw).all()):
+            return cls(codes, raw.append(pd.Index([""], dtype=raw.dtype)))
+        # values equal after stripping share one code; blanks share the code of ""
+        canon, uniques = pd.factorize(np.append(np.asarray(stripped, dtype=object), ""))
+        return cls(np.asarray(canon, dtype=np.intp)[codes], pd.Index(uniques, dtype=object))
 
     def mask(self, flags: BoolArray) -> BoolArray:
         """Rows whose value's flag (one per distinct value) is true."""
         return flags[self.codes]
 
     def blank(self) -> BoolArray:
-        return self.mask(self.uniques == "")
+        return self.mask(np.asarray(self.uniques == ""))
 
     def isin(self, known: set[str]) -> BoolArray:
-        return self.mask(np.array([u in known for u in self.uniques], dtype=bool))
+        return self.mask(np.asarray(self.uniques.isin(list(known))))
 
     def at(self, rows: BoolArray) -> list[str]:
         """The values of the flagged rows (for messages)."""
@@ -187,9 +194,14 @@ class _Factor:
 
     def categorical(self, categories: tuple[str, ...]) -> pd.Categorical[str]:
         """The column as a categorical with the given categories (others become NaN)."""
-        pos = pd.Index(list(categories)).get_indexer(pd.Index(self.uniques))
+        pos = pd.Index(list(categories)).get_indexer(self.uniques)
         cats: pd.Index[str] = pd.Index(list(categories), dtype=object)
         return pd.Categorical.from_codes(pos[self.codes], categories=cats)
+
+    @functools.cached_property
+    def index(self) -> pd.Index[str]:
+        """The distinct values as an Index (its hash table is built once, then reused)."""
+        return self.uniques
 
     def first_row_of_value(self) -> IntArray:
         """For each distinct value, the first row that has it (-1 if none)."""
@@ -220,10 +232,10 @@ def _numbers(frame: pd.DataFrame, col: str) -> tuple[FloatArray, BoolArray, Bool
         bad = np.isinf(v)
         return v, blank, bad, [str(x) for x in v[bad]]
     f = _Factor.of(frame, col)
-    parsed = pd.to_numeric(pd.Series(f.uniques), errors="coerce").to_numpy(
+    parsed = pd.to_numeric(pd.Series(f.uniques.astype(object)), errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan
     )
-    blank_u = f.uniques == ""
+    blank_u = np.asarray(f.uniques == "")
     bad_u = ~np.isfinite(parsed) & ~blank_u
     bad = f.mask(bad_u)
     return parsed[f.codes], f.mask(blank_u), bad, f.at(bad)
@@ -246,24 +258,34 @@ def _dates(
         v = s.to_numpy(dtype="datetime64[ns]")
         return v, np.isnat(v), np.zeros(n, bool), []
     f = _Factor.of(frame, col)
-    parsed = pd.to_datetime(pd.Series(f.uniques), format=fmt, errors="coerce").to_numpy(
-        dtype="datetime64[ns]"
-    )
-    blank_u = f.uniques == ""
+    parsed = pd.to_datetime(
+        pd.Series(f.uniques.astype(object)), format=fmt, errors="coerce"
+    ).to_numpy(dtype="datetime64[ns]")
+    blank_u = np.asarray(f.uniques == "")
     bad = f.mask(np.isnat(parsed) & ~blank_u)
     return parsed[f.codes], f.mask(blank_u), bad, f.at(bad)
 
 
-def lookup(keys: pd.Series, values: pd.Series) -> IntArray:
-    """Position in ``keys`` of each of ``values`` (its first row if repeated), or -1."""
-    kf = _Factor.of(pd.DataFrame({"k": keys.reset_index(drop=True)}), "k")
-    first = kf.first_row_of_value()
-    vf = _Factor.of(pd.DataFrame({"v": values.reset_index(drop=True)}), "v")
-    pos = pd.Index(kf.uniques).get_indexer(pd.Index(vf.uniques))
-    out = np.where(pos >= 0, first[np.maximum(pos, 0)], -1)
-    blank = vf.uniques == ""
-    out[blank] = -1
-    return np.asarray(out[vf.codes], dtype=np.intp)
+def _positions(keys: _Factor, values: pd.Index[str], rows: IntArray | None = None) -> IntArray:
+    """Row of the first key equal to each of ``values`` (-1 if none, or blank).
+
+    ``rows`` restricts the keys to those rows (and the result indexes the full table).
+    """
+    codes = keys.codes if rows is None else keys.codes[rows]
+    if codes.size == 0:
+        return np.full(len(values), -1, dtype=np.intp)
+    first = np.full(len(keys.uniques), -1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes), dtype=np.intp)[::-1]  # the last write wins
+    first[np.asarray(keys.uniques == "")] = -1  # a blank matches nothing
+    if rows is None:
+        hit = keys.index.get_indexer(values)  # the whole table: its cached hash table
+        pos = np.where(hit >= 0, first[np.maximum(hit, 0)], -1)
+    else:  # a few rows: hash only the values they use
+        used = np.flatnonzero(first >= 0)
+        hit = keys.uniques[used].get_indexer(values)
+        found = np.where(hit >= 0, first[used[np.maximum(hit, 0)]], -1)
+        pos = np.where(found >= 0, rows[np.maximum(found, 0)], -1)
+    return np.asarray(pos, dtype=np.intp)
 
 
 # --------------------------------------------------------------------------- checks
@@ -344,7 +366,7 @@ def _ids(table: LogTable, problems: _Problems, col: str, what: str) -> _Factor:
     f = _Factor.of(table.frame, col)
     blank = f.blank()
     problems.add(table, blank, col, "is missing (required)", "missing_value")
-    if len(f.uniques) - (1 if (f.uniques == "").any() else 0) < int((~blank).sum()):
+    if len(f.uniques) - int(np.asarray(f.uniques == "").sum()) < int((~blank).sum()):
         first = f.first_rows()
         dup = ~blank & (first != np.arange(len(f.codes)))
         rows = table.row_numbers()
@@ -422,10 +444,14 @@ def validate_logs(tables: dict[str, LogTable], cfg: CostingConfig) -> CleanLogs:
         problems.raise_if_any()
     fmt = cfg.logs.date_format if cfg.logs else "%Y-%m-%d"
     counts: Counter[str] = Counter()
-    women = _women(tables["women"], cfg, problems, fmt)
+    women, woman_ids = _women(tables["women"], cfg, problems, fmt)
     sites = tuple(cfg.sites) if cfg.sites else tuple(women["site"].cat.categories)
-    contacts, facilitators = _contacts(tables["contacts"], cfg, problems, fmt, women, sites, counts)
-    attendance = _attendance(tables.get("attendance"), cfg, problems, contacts, women, counts)
+    contacts, facilitators, contact_ids = _contacts(
+        tables["contacts"], cfg, problems, fmt, (women, woman_ids), sites, counts
+    )
+    attendance = _attendance(
+        tables.get("attendance"), cfg, problems, (contacts, contact_ids), (women, woman_ids), counts
+    )
     _sessions(tables["contacts"], cfg, problems, contacts, attendance, counts)
     staff = _staff_time(tables.get("staff_time"), cfg, problems, sites)
     problems.raise_if_any()
@@ -434,7 +460,9 @@ def validate_logs(tables: dict[str, LogTable], cfg: CostingConfig) -> CleanLogs:
     )
 
 
-def _women(table: LogTable, cfg: CostingConfig, problems: _Problems, fmt: str) -> pd.DataFrame:
+def _women(
+    table: LogTable, cfg: CostingConfig, problems: _Problems, fmt: str
+) -> tuple[pd.DataFrame, _Factor]:
     frame = table.frame
     ids = _ids(table, problems, "woman_id", "woman")
     if cfg.sites:
@@ -456,7 +484,7 @@ def _women(table: LogTable, cfg: CostingConfig, problems: _Problems, fmt: str) -
     )
     out = pd.DataFrame(
         {
-            "woman_id": ids.uniques[ids.codes],
+            "woman_id": np.asarray(ids.uniques[ids.codes], dtype=object),
             "site": site.categorical(sites),
             "admission_date": adm,
             "discharge_date": dis,
@@ -465,8 +493,8 @@ def _women(table: LogTable, cfg: CostingConfig, problems: _Problems, fmt: str) -
     for col in frame.columns:
         if col not in out.columns:
             f = _Factor.of(frame, col)
-            out[col] = f.uniques[f.codes]
-    return out
+            out[col] = np.asarray(f.uniques[f.codes], dtype=object)
+    return out, ids
 
 
 def _contacts(
@@ -474,12 +502,12 @@ def _contacts(
     cfg: CostingConfig,
     problems: _Problems,
     fmt: str,
-    women: pd.DataFrame,
+    women_and_ids: tuple[pd.DataFrame, _Factor],
     sites: tuple[str, ...],
     counts: Counter[str],
-) -> tuple[pd.DataFrame, npt.NDArray[np.float64]]:
+) -> tuple[pd.DataFrame, npt.NDArray[np.float64], _Factor]:
     frame = table.frame
-    n = len(frame)
+    women, woman_ids = women_and_ids
     ids = _ids(table, problems, "contact_id", "contact")
     site = _known(table, problems, "site", set(sites), "site")
     types = tuple(cfg.contact_types)
@@ -543,7 +571,7 @@ def _contacts(
         "must be empty for a shared session; list its attendees in the attendance log",
         "woman_on_shared",
     )
-    w_pos_u = lookup(women["woman_id"], pd.Series(wf.uniques))
+    w_pos_u = _positions(woman_ids, wf.uniques)
     woman = np.where(one, w_pos_u[wf.codes], -1)
     problems.add(
         table, one & ~w_blank & (woman < 0), "woman_id", "is not in the women log", "unknown_woman"
@@ -585,7 +613,7 @@ def _contacts(
     )
     out = pd.DataFrame(
         {
-            "contact_id": ids.uniques[ids.codes] if n else np.array([], dtype=object),
+            "contact_id": ids.uniques[ids.codes],
             "site": site.categorical(sites),
             "contact_type": ctype.categorical(types),
             "woman": woman,
@@ -601,7 +629,7 @@ def _contacts(
             "row": table.row_numbers(),
         }
     )
-    return out, facilitators
+    return out, facilitators, ids
 
 
 def _facilitators(
@@ -638,10 +666,12 @@ def _attendance(
     table: LogTable | None,
     cfg: CostingConfig,
     problems: _Problems,
-    contacts: pd.DataFrame,
-    women: pd.DataFrame,
+    contacts_and_ids: tuple[pd.DataFrame, _Factor],
+    women_and_ids: tuple[pd.DataFrame, _Factor],
     counts: Counter[str],
 ) -> pd.DataFrame:
+    contacts, contact_ids = contacts_and_ids
+    women, woman_ids = women_and_ids
     empty = pd.DataFrame(
         {"contact": np.zeros(0, np.intp), "woman": np.zeros(0, np.intp), "minutes": np.zeros(0)}
     )
@@ -654,20 +684,17 @@ def _attendance(
     problems.add(table, w_blank, "woman_id", "is missing (required)", "missing_value")
     # look up only the shared sessions' ids: a quarter of the contacts
     shared_rows = np.flatnonzero(contacts["shared"].to_numpy())
-    pos_u = lookup(contacts["contact_id"].iloc[shared_rows], pd.Series(cf.uniques))
-    c_pos_u = np.full(len(pos_u), -1, dtype=np.intp)
-    c_pos_u[pos_u >= 0] = shared_rows[pos_u[pos_u >= 0]]
-    c_pos = c_pos_u[cf.codes]
-    w_pos = lookup(women["woman_id"], pd.Series(wf.uniques))[wf.codes]
+    c_pos = _positions(contact_ids, cf.uniques, shared_rows)[cf.codes]
+    w_pos = _positions(woman_ids, wf.uniques)[wf.codes]
     keep = ~c_blank & ~w_blank
     unmatched = keep & (c_pos < 0)
     if unmatched.any():
         # an id that is not a shared session: a one-to-one, or not in the contacts log
-        found = lookup(contacts["contact_id"], pd.Series(cf.at(unmatched))) >= 0
+        found = _positions(contact_ids, pd.Index(cf.at(unmatched), dtype=object)) >= 0
         one = np.zeros(len(keep), bool)
         one[np.flatnonzero(unmatched)[found]] = True
         rows = contacts["row"].to_numpy()
-        first = lookup(contacts["contact_id"], pd.Series(cf.at(one)))
+        first = _positions(contact_ids, pd.Index(cf.at(one), dtype=object))
         problems.add(
             table,
             one,
@@ -856,8 +883,8 @@ def _staff_time(
         {
             "site": site.categorical(sites),
             "month": month,
-            "role": role.uniques[role.codes],
-            "activity": activity.uniques[activity.codes],
+            "role": np.asarray(role.uniques[role.codes], dtype=object),
+            "activity": np.asarray(activity.uniques[activity.codes], dtype=object),
             "hours": hours,
         }
     )

@@ -194,9 +194,10 @@ def discount_factors(days: Vector, *, rate: float, timing: str) -> Vector:
     Year ``j = floor(days / 365.25) + 1`` is discounted with ``t = j − 1`` (``start``),
     ``j`` (``end``) or ``j − 0.5`` (``mid``).
     """
-    year = np.floor(np.maximum(days, 0.0) / DAYS_PER_YEAR) + 1.0
-    t = {"start": year - 1.0, "end": year, "mid": year - 0.5}[timing]
-    return np.asarray((1.0 + rate) ** (-t), dtype=np.float64)
+    year = (np.maximum(days, 0.0) // DAYS_PER_YEAR).astype(np.intp)  # year j - 1
+    shift = {"start": 0.0, "end": 1.0, "mid": 0.5}[timing]
+    per_year = (1.0 + rate) ** -(np.arange(int(year.max(initial=0)) + 1) + shift)
+    return np.asarray(per_year[year], dtype=np.float64)
 
 
 def _study_period(cfg: CostingConfig, contacts: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -340,7 +341,7 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
     q_lines = np.zeros((lay.n_lines, n_d))
     undiscounted = np.zeros((n_sites, n_d))
     q_types = np.zeros((n_sites * n_types, n_d))
-    type_code = pd.Index(type_names).get_indexer(pd.Index(c["contact_type"]))
+    type_code = _codes(c["contact_type"], tuple(cfg.contact_types))
     type_row = lay.contact_site * n_types + type_code
 
     dur_h = c["duration_min"].to_numpy() / 60.0
@@ -361,16 +362,13 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
         elif d.kind == "residual":
             q = logs.facilitators[:, role_col[d.item]] * dur_h
         elif d.kind == "resource":
-            use = (
-                c["contact_type"]
-                .map({t: ct.resources.get(d.item) for t, ct in cfg.contact_types.items()})
-                .to_numpy()
+            # units per contact of each type; the last entry serves type code -1
+            use = [ct.resources.get(d.item) for ct in cfg.contact_types.values()] + [None]
+            hour, attendee, session = (
+                np.array([u == name for u in use])[type_code]
+                for name in ("per_hour", "per_attendee", "per_session")
             )
-            q = np.select(
-                [use == "per_hour", use == "per_attendee", use == "per_session"],
-                [dur_h, n_att, np.ones(n_c)],
-                0.0,
-            )
+            q = np.where(hour, dur_h, 0.0) + np.where(attendee, n_att, 0.0) + session
             if d.item == mileage:
                 q = q + miles
         else:
@@ -383,8 +381,9 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
     delivered = np.where(shared, n_att > 0, attended)
     hours = np.where(delivered, dur_h, 0.0)
     sessions = delivered.astype(np.float64)
-    supported = np.zeros(lay.n_lines)
-    supported[np.unique(pairs.line[is_woman & (pairs.share > 0)])] = 1.0
+    supported = (
+        np.bincount(pairs.line[is_woman & (pairs.share > 0)], minlength=lay.n_lines) > 0
+    ).astype(np.float64)
     keys = {
         "contact_hours": (
             _sum_by(pairs.line, weight * hours[pairs.contact], lay.n_lines),

@@ -43,25 +43,69 @@ def _decode_choice(raw: bytes, encoding: str) -> str:
     return "utf-8"
 
 
-def _read_csv(raw: bytes, encoding: str, source: str) -> pd.DataFrame:
-    enc = _decode_choice(raw, encoding)
+#: Canonical columns read as numbers and as dates when the whole column parses.
+NUMBER_COLUMNS = frozenset(
+    {"duration_min", "prep_min", "travel_min", "miles", "other_attendees", "capacity",
+     "minutes", "hours"}
+)  # fmt: skip
+DATE_COLUMNS = frozenset({"date", "admission_date", "discharge_date"})
+#: Id columns, many distinct values: kept as plain text (other text is dictionary-encoded).
+ID_COLUMNS = frozenset({"contact_id", "woman_id"})
+
+
+def _read_csv(raw: bytes, *, table: str, source: str, logs: Logs) -> pd.DataFrame:
+    """Read a CSV; numbers and dates typed when every value parses, else all text.
+
+    The fast path lets Arrow parse numbers and dates; if any value does not parse the
+    file is read again as text, so that validation can say which rows are wrong.
+    """
+    enc = "utf-8" if logs.encoding == "auto" else logs.encoding
     head = raw[:65536].decode(enc, errors="replace").lstrip("\ufeff").splitlines()
     if not head or not head[0].strip():
         msg = "the file is empty or has no header row"
         raise LogError(msg, [Problem(msg, source, 1, code="empty_file")])
-    columns = list(pd.read_csv(io.StringIO(head[0]), nrows=0).columns)
+    columns = [str(c).strip() for c in pd.read_csv(io.StringIO(head[0]), nrows=0).columns]
+    canonical = {header: name for name, header in logs.columns.items()}
+    typed: dict[str, pa.DataType] = {}
+    for header in columns:
+        name = canonical.get(header, header)
+        if name in NUMBER_COLUMNS:
+            typed[header] = pa.float64()
+        elif name in DATE_COLUMNS:
+            typed[header] = pa.timestamp("s")
+        else:
+            typed[header] = pa.string()
+    read_options = pa_csv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc)
     try:
-        table = pa_csv.read_csv(
-            io.BytesIO(raw),
-            read_options=pa_csv.ReadOptions(encoding=enc if enc != "utf-8" else "utf8"),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, strings_can_be_null=False
-            ),
-        )
+        try:
+            arrow = pa_csv.read_csv(
+                io.BytesIO(raw),
+                read_options=read_options,
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=typed, timestamp_parsers=[logs.date_format]
+                ),
+            )
+        except pa.ArrowInvalid:
+            # a value that does not parse, or not UTF-8 (then Windows-1252, as Excel writes)
+            if logs.encoding == "auto" and _decode_choice(raw, "auto") == "cp1252":
+                read_options = pa_csv.ReadOptions(encoding="cp1252")
+            arrow = pa_csv.read_csv(
+                io.BytesIO(raw),
+                read_options=read_options,
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={c: pa.string() for c in columns}, strings_can_be_null=False
+                ),
+            )
     except pa.ArrowInvalid as exc:
         msg = f"cannot read as CSV: {exc}"
         raise LogError(msg, [Problem(msg, source, code="csv_syntax")]) from None
-    frame: pd.DataFrame = table.to_pandas()
+    for i, name in enumerate(arrow.column_names):
+        if (
+            pa.types.is_string(arrow.schema.field(i).type)
+            and canonical.get(name, name) not in ID_COLUMNS
+        ):
+            arrow = arrow.set_column(i, name, arrow.column(i).dictionary_encode())
+    frame: pd.DataFrame = arrow.to_pandas()
     return frame
 
 
@@ -93,7 +137,7 @@ def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame = _read_xlsx(path, source)
     else:
-        frame = _read_csv(raw, logs.encoding, source)
+        frame = _read_csv(raw, table=table, source=source, logs=logs)
     frame.columns = [str(c).strip() for c in frame.columns]
     rename = {header: canonical for canonical, header in logs.columns.items()}
     frame = frame.rename(columns=rename)
