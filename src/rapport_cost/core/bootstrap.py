@@ -401,10 +401,10 @@ def quantiles(
         return np.full(p.shape, np.nan)
     if method != "norm_inter":
         return np.asarray(np.quantile(t, p, method=method), dtype=np.float64)
-    return _norm_inter(t, p)
+    return norm_inter(t, p)
 
 
-def _norm_inter(t: FloatArray, p: FloatArray) -> FloatArray:
+def norm_inter(t: FloatArray, p: FloatArray) -> FloatArray:
     """R ``norm.inter`` on sorted values ``t`` of length B."""
     big_b = t.size
     out = np.empty(p.shape)

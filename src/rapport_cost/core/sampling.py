@@ -29,10 +29,12 @@ distributions; Dirichlet components are never correlated):
 ``iman_conover`` (default)
     Iman & Conover (1982), P-3 (c): draws are made independently, then the columns of the
     correlated parameters are reordered. The marginal draws are kept exactly (as
-    multisets), so a Latin hypercube stays stratified. As in the original method and in
-    R ``mc2d::cornode``, the target is used as the Pearson correlation of the van der
-    Waerden scores; the Spearman correlation achieved is then about
-    ``(6/π) asin(ρ/2)``, e.g. 0.582 for a target of 0.6 (METHODS §8 T25).
+    multisets), so a Latin hypercube stays stratified. The original method and R
+    ``mc2d::cornode`` use the target as the Pearson correlation of the van der Waerden
+    scores, so the Spearman correlation they achieve centres on ``(6/π) asin(ρ/2)``
+    (0.582 for 0.6, the figure METHODS §8 T25 reports). Here the Spearman target is
+    first converted to ``R = 2 sin(π ρ / 6)``, as for the copula, so that the achieved
+    Spearman correlation centres on the target itself (0.6 for 0.6).
 ``copula``
     Gaussian copula, P-3 (b): correlated normals with Pearson ``R = 2 sin(π ρ_S / 6)``,
     so that the Spearman correlation equals the target. Under ``mc`` the normals are
@@ -40,6 +42,8 @@ distributions; Dirichlet components are never correlated):
     normals, correlated through the Cholesky factor and mapped back, so only the first
     correlated column keeps its exact stratification (use Iman–Conover to keep all).
 
+Both methods factor the same Pearson matrix ``2 sin(π ρ_S / 6)``, which must be positive
+definite (it can fail to be where the matrix of Spearman targets is, and vice versa).
 Parameters that are fixed, or whose correlations are all zero, are never touched by the
 correlation step. Impossible targets raise :class:`~rapport_cost.errors.ConfigError`.
 """
@@ -206,8 +210,9 @@ def _entry_problems(m: FloatArray, names: Sequence[str]) -> list[Problem]:
 def _factor(matrix: FloatArray, names: Sequence[str], method: CorrelationMethod) -> FloatArray:
     """Validate a Spearman target and return the lower Cholesky factor the method uses.
 
-    For Iman–Conover that is the factor of the target itself; for the copula, of the
-    Pearson matrix ``2 sin(π ρ_S / 6)``.
+    Both methods use the factor of the Pearson matrix ``2 sin(π ρ_S / 6)``: the copula
+    for its normals, Iman–Conover for its scores (so that the achieved Spearman
+    correlation centres on the target). ``method`` only words the message.
     """
     m = np.asarray(matrix, dtype=np.float64)
     if m.ndim != 2 or m.shape[0] != m.shape[1] or len(names) != m.shape[0]:
@@ -222,11 +227,9 @@ def _factor(matrix: FloatArray, names: Sequence[str], method: CorrelationMethod)
         raise ConfigError(msg, problems)
     m = (m + m.T) / 2.0
     np.fill_diagonal(m, 1.0)
-    if method == "copula":
-        m = spearman_to_pearson(m)
-        which = "the Pearson matrix 2·sin(π·ρ/6) that the Gaussian copula uses"
-    else:
-        which = "the matrix of Spearman targets"
+    m = spearman_to_pearson(m)
+    user = "the Gaussian copula" if method == "copula" else "Iman–Conover"
+    which = f"the Pearson matrix 2·sin(π·ρ/6) that {user} uses for these Spearman targets"
     eigval, eigvec = np.linalg.eigh(m)
     smallest = float(eigval[0])
     chol: FloatArray | None = None
@@ -239,8 +242,8 @@ def _factor(matrix: FloatArray, names: Sequence[str], method: CorrelationMethod)
         weight = np.abs(eigvec[:, 0])
         involved = [names[int(i)] for i in np.flatnonzero(weight >= 0.5 * weight.max())]
         text = (
-            f"the correlations are not positive definite, so no joint distribution has "
-            f"them: {which} has smallest eigenvalue {smallest:.6g} (must be > 0); the "
+            f"the correlations are not positive definite, so they cannot be induced: "
+            f"{which} has smallest eigenvalue {smallest:.6g} (must be > 0); the "
             f"inconsistency involves mainly {', '.join(involved)}; weaken some of their "
             "correlations"
         )
@@ -257,9 +260,9 @@ def check_correlation(
     """Check a matrix of Spearman targets before sampling.
 
     The matrix must be symmetric with a unit diagonal and off-diagonal entries strictly
-    between -1 and 1, and positive definite: for Iman–Conover the matrix itself, for the
-    Gaussian copula its Pearson conversion ``2 sin(π ρ / 6)`` (which can fail when the
-    Spearman matrix passes, and vice versa).
+    between -1 and 1, and its Pearson conversion ``2 sin(π ρ / 6)``, which both methods
+    factor, must be positive definite (that can fail when the Spearman matrix itself is
+    positive definite, and vice versa).
 
     Parameters
     ----------
@@ -328,8 +331,8 @@ def iman_conover(x: FloatArray, target: FloatArray, *, rng: np.random.Generator)
 
     1. Score matrix S: each column an independent random permutation of the van der
        Waerden scores ``Φ⁻¹(i / (n + 1))``.
-    2. ``E = corr(S) = QQᵀ`` and ``target = PPᵀ`` (lower Cholesky factors).
-    3. ``T = S (Q⁻¹)ᵀ Pᵀ`` has Pearson correlation exactly ``target``.
+    2. ``E = corr(S) = QQᵀ`` and ``R = 2 sin(π target / 6) = PPᵀ`` (lower Cholesky factors).
+    3. ``T = S (Q⁻¹)ᵀ Pᵀ`` has Pearson correlation exactly ``R``.
     4. Each column of ``x`` is reordered so that its ranks equal those of T's column.
 
     Parameters
@@ -337,8 +340,10 @@ def iman_conover(x: FloatArray, target: FloatArray, *, rng: np.random.Generator)
     x : ndarray of shape (n, d)
         Independent draws, one column per parameter; not modified.
     target : ndarray of shape (d, d)
-        Target correlation, used as the Pearson correlation of the scores (the achieved
-        Spearman correlation is close to ``(6/π) asin(target / 2)``).
+        Spearman targets. The scores are given the Pearson correlation
+        ``2 sin(π target / 6)`` (P-3 (b)), so that the achieved Spearman correlation
+        centres on ``target`` (the original method, which uses ``target`` itself, reaches
+        about ``(6/π) asin(target / 2)``).
     rng : numpy.random.Generator
         For the score permutations.
 
@@ -386,9 +391,13 @@ class ParameterSampler:
     correlation_method : {"iman_conover", "copula"}, default "iman_conover"
         How the correlations are induced (see the module docstring).
     rng : numpy.random.Generator
-        The only source of randomness. Monte Carlo draws and Iman–Conover permutations
-        advance it; the Sobol' engine (once) and each Latin hypercube (per chunk) get a
-        child generator that SciPy spawns from it.
+        The source of the marginal draws: Monte Carlo draws advance it; the Sobol' engine
+        (once) and each Latin hypercube (per chunk) get a child generator that SciPy
+        spawns from it.
+    score_rng : numpy.random.Generator, optional
+        The source of the correlation step (Iman–Conover score permutations, the
+        copula's normals under ``mc``), a separate stream as METHODS G-3 asks; ``rng``
+        when not given.
     n_draws : int, optional
         Total number of draws planned. With ``sampling="sobol"`` a total that is not a
         power of two triggers a :class:`SobolBalanceWarning`; otherwise unused.
@@ -415,6 +424,7 @@ class ParameterSampler:
         correlation: FloatArray | None = None,
         correlation_method: CorrelationMethod = "iman_conover",
         rng: np.random.Generator,
+        score_rng: np.random.Generator | None = None,
         n_draws: int | None = None,
     ) -> None:
         if sampling not in ("mc", "lhs", "sobol"):
@@ -429,6 +439,7 @@ class ParameterSampler:
         self.sampling: Sampling = sampling
         self.correlation_method: CorrelationMethod = correlation_method
         self._rng = rng
+        self._score_rng = rng if score_rng is None else score_rng
 
         # Output columns and uniform columns (fixed parameters need no uniforms).
         slices: list[slice] = []
@@ -536,12 +547,12 @@ class ParameterSampler:
             self._draw_qmc(n, out, copula=copula)
         if self._group and self.correlation_method == "iman_conover":
             cols = [self.slices[i].start for i in self._group]
-            out[:, cols] = _iman_conover(out[:, cols], self._chol, self._rng)
+            out[:, cols] = _iman_conover(out[:, cols], self._chol, self._score_rng)
         return out
 
     def _draw_mc(self, n: int, out: FloatArray, *, copula: bool) -> None:
         if copula:
-            z = self._rng.standard_normal((n, len(self._group))) @ self._chol.T
+            z = self._score_rng.standard_normal((n, len(self._group))) @ self._chol.T
             u = np.clip(special.ndtr(z), U_MIN, U_MAX)
             for j, i in enumerate(self._group):
                 d = self.dists[i]

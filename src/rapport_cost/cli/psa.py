@@ -1,0 +1,88 @@
+"""Command ``psa``: probabilistic sensitivity analysis, with a progress bar on a terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rapport_cost import api
+from rapport_cost.cli import render
+from rapport_cost.cli.app import (
+    ConfigOpt,
+    DebugOpt,
+    ForceOpt,
+    FormatOpt,
+    OutOpt,
+    QuietOpt,
+    SdcOpt,
+    app,
+    emit,
+    run,
+)
+from rapport_cost.errors import ExportError, Problem
+
+
+def _folder(out: Path | None, fmt: str) -> Path | None:
+    """The output folder, or None when ``out`` is one file (as ``emit`` decides)."""
+    if out is None:
+        return None
+    fmt = fmt.lower()
+    if fmt == "table":
+        fmt = out.suffix.lstrip(".").lower() if out.suffix else "csv"
+    return None if out.suffix.lower() == f".{fmt}" else out
+
+
+@app.command()
+def psa(
+    config: ConfigOpt = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            "--draws", help="Number of draws (default: the config's psa.draws).", show_default=False
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Random seed (default: the config's psa.seed).", show_default=False
+        ),
+    ] = None,
+    sampling: Annotated[
+        str | None,
+        typer.Option(
+            "--sampling",
+            help="mc, lhs or sobol (default: the config's psa.sampling).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+    sdc: SdcOpt = "none",
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Probabilistic sensitivity analysis: the unit-cost parameters drawn jointly.
+
+    Prints psa_summary; -o FOLDER also writes every draw (Parquet and CSV) and PNG plots.
+    """
+
+    def action() -> None:
+        folder = _folder(out, fmt)
+        if out is not None and out.exists() and not force:
+            msg = f"{out} already exists; use --force to replace it"
+            raise ExportError(msg, [Problem("already exists; use --force to replace it", str(out))])
+        with render.progress_bar("PSA", quiet=quiet) as progress:
+            result = api.run_psa(
+                config,
+                draws=draws,
+                seed=seed,
+                sampling=sampling,
+                progress=progress,
+                out_draws=folder,
+            )
+        emit(result, fmt, out, force=force, quiet=quiet, terminal=["psa_summary"], sdc=sdc)
+
+    run(action, debug=debug)
