@@ -800,6 +800,38 @@ class BootstrapSettings(Strict):
     ties: Literal["half", "boot"] = "half"
 
 
+def _check_scale_up_site(name: str, info: ValidationInfo) -> str:
+    sites = _context(info).get("sites")
+    if name != "all" and sites is not None and name not in sites:
+        msg = f"unknown site {name!r}{_suggest(name, sites)} (or 'all')"
+        raise ValueError(msg)
+    return name
+
+
+class ScaleUpUnit(Strict):
+    """A unit (e.g. an MBU) where the model would be offered, with its admissions a year."""
+
+    label: str | None = None
+    admissions_per_year: float = Field(ge=0)
+    source: str | None = None
+
+
+class ScaleUp(Strict):
+    """Annual cost of offering the model in a set of units (``rapport-cost scale-up``).
+
+    Each unit's annual cost is its ``admissions_per_year`` times the study's cost per
+    admission (``basis: cost_per_admission``: total cost, unit-level lines and programme
+    costs included, over admissions) or mean cost per woman (``basis:
+    mean_cost_per_woman``: the women's own costs only), of the study unit ``from_site``
+    or of all study units pooled (``all``).
+    """
+
+    basis: Literal["cost_per_admission", "mean_cost_per_woman"] = "cost_per_admission"
+    from_site: Annotated[str, AfterValidator(_check_scale_up_site)] = "all"
+    units: dict[Key, ScaleUpUnit] = Field(min_length=1)
+    source: str | None = None
+
+
 def _check_correlation(v: tuple[str, str, float]) -> tuple[str, str, float]:
     a, b, rho = v
     if a == b:
@@ -839,6 +871,7 @@ class CostingConfig(Strict):
     scenarios: dict[Key, Scenario] = {}
     psa: PsaSettings = PsaSettings()
     bootstrap: BootstrapSettings = BootstrapSettings()
+    scale_up: ScaleUp | None = None
 
     @field_validator("programme_costs", mode="before")
     @classmethod
@@ -965,16 +998,21 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def problem_from_error(err: Any, raw: Any) -> tuple[Path, Problem]:
-    """Turn one pydantic error into a located, plainly worded :class:`Problem`."""
-    path, _ = resolve_loc(tuple(err["loc"]), raw)
+def problem_from_error(
+    err: Any, raw: Any, root: type[BaseModel] | None = None
+) -> tuple[Path, Problem]:
+    """Turn one pydantic error into a located, plainly worded :class:`Problem`.
+
+    ``root`` is the model validated (the config by default).
+    """
+    path, _ = resolve_loc(tuple(err["loc"]), raw, root)
     etype: str = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     field = format_path(path)
     if etype == "extra_forbidden":
         key = str(path[-1]) if path else "?"
-        fields = _field_names(resolve_loc(tuple(err["loc"])[:-1], raw)[1])
+        fields = _field_names(resolve_loc(tuple(err["loc"])[:-1], raw, root)[1])
         msg = f"unknown key{_suggest(key, fields)}"
         if key == "sd" and "se" in fields:
             msg = (
@@ -1116,13 +1154,15 @@ def _step(node: Any, seg: str | int) -> Any:
     return None
 
 
-def resolve_loc(loc: tuple[Any, ...], raw: Any) -> tuple[Path, Any]:
+def resolve_loc(
+    loc: tuple[Any, ...], raw: Any, root: type[BaseModel] | None = None
+) -> tuple[Path, Any]:
     """Map a pydantic ``loc`` to the path in the document and the model found there.
 
     Union tags and validator names in ``loc`` are not part of the document; they are
     skipped (and a tag picks the union member).
     """
-    tp: Any = CostingConfig
+    tp: Any = root or CostingConfig
     node: Any = raw
     path: list[str | int] = []
     for seg in loc:
@@ -1155,8 +1195,128 @@ def resolve_loc(loc: tuple[Any, ...], raw: Any) -> tuple[Path, Any]:
     return tuple(path), _unwrap(tp) if tp is not None else None
 
 
+def _model_members(tp: Any) -> list[type[BaseModel]]:
+    """The pydantic models among the members of a union (or ``tp`` itself if a model)."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return []
+    out: list[type[BaseModel]] = []
+    for arg in typing.get_args(tp):
+        inner = _unwrap(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            out.append(inner)
+    return out
+
+
+def _pick_model(tp: Any, node: Any, seg: str) -> type[BaseModel] | None:
+    """The model a mapping ``node`` of type ``tp`` is validated as (by its ``type`` key)."""
+    models = _model_members(tp)
+    if isinstance(node, dict) and "type" in node:
+        for m in models:
+            tag = m.model_fields.get("type")
+            if tag is not None and node["type"] in typing.get_args(tag.annotation):
+                return m
+    with_field = [m for m in models if _field_by_name(m, seg) is not None]
+    candidates = with_field or models
+    return candidates[0] if candidates else None
+
+
+def override_path_problem(path: str, raw: Any) -> str | None:
+    """Why ``path`` (``roles.volunteer.hourly_rate``) is not a place a scenario can set.
+
+    Returns ``None`` for a valid path. The path is checked against the config models,
+    so a key that is valid but absent from ``raw`` (the parsed document) is accepted,
+    e.g. ``costing.group_split`` when the file has no ``costing`` section. Entries of
+    named sections (roles, parameters, ...) must exist in the document, except as the
+    last segment, which may add an entry. Whether the value fits is left to validation
+    of the changed document.
+    """
+    segs: list[str | int] = []
+    for part in path.split("."):
+        if not part:
+            return "is not a dotted path such as roles.volunteer.hourly_rate"
+        segs.append(int(part) if part.isdigit() else part)
+    tp: Any = CostingConfig
+    node: Any = raw
+    for i, seg in enumerate(segs):
+        where = format_path(tuple(segs[:i])) or "the config"
+        last = i == len(segs) - 1
+        tp = _unwrap(tp)
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin is dict and args:
+            if isinstance(node, list):
+                return f"{where} is written as a list; write it as a mapping to set {seg!r}"
+            keys = [str(k) for k in node] if isinstance(node, dict) else []
+            if not last and str(seg) not in keys:
+                known = f" (entries: {', '.join(keys)})" if keys else ""
+                return f"{where} has no entry {seg!r}{_suggest(str(seg), keys)}{known}"
+            tp = args[1]
+        elif origin is list and args:
+            if not isinstance(seg, int) or not isinstance(node, list) or seg >= len(node):
+                return f"{where} is a list: {seg!r} is not the number of one of its items"
+            tp = args[0]
+        else:
+            model = _pick_model(tp, node, str(seg))
+            if model is None or (node is not None and not isinstance(node, dict)):
+                return f"{where} is {_show(node)} here, not a mapping: cannot set {seg!r} in it"
+            found = _field_by_name(model, str(seg))
+            if found is None:
+                fields = _field_names(model)
+                hint = _suggest(str(seg), fields) or f" (keys: {', '.join(fields)})"
+                return f"{where} has no key {seg!r}{hint}"
+            tp = found[0]
+        node = _step(node, seg)
+    return None
+
+
 def raise_problems(problems: list[Problem]) -> None:
     """Raise a :class:`ConfigError` listing ``problems`` if there are any."""
     if problems:
         msg = f"{len(problems)} problem(s) in the config"
         raise ConfigError(msg, problems)
+
+
+# --------------------------------------------------------------------------- published tables
+
+
+class Tolerance(Strict):
+    """How far a reproduced value may be from the published one: ``abs + rel × |published|``."""
+
+    abs: float = Field(1e-6, ge=0)
+    rel: float = Field(1e-9, ge=0)
+
+
+class PublishedRun(Strict):
+    """The command and inputs that make a published table (paths relative to the manifest)."""
+
+    command: Literal["unit-costs", "estimate", "psa", "bootstrap", "dsa", "scenarios"]
+    config: str
+    args: dict[str, Any] = {}
+
+
+class PublishedTable(Strict):
+    """One published table: how to make it, where the expected values are, what to compare."""
+
+    run: PublishedRun
+    table: str
+    expected: str
+    key: list[str] = Field(min_length=1)
+    columns: dict[str, Tolerance] = {"*": Tolerance()}
+
+
+class PublishedEntry(Strict):
+    """A named set of published tables (``rapport-cost reproduce NAME``)."""
+
+    description: str
+    source: str | None = None
+    tables: list[PublishedTable] = Field(min_length=1)
+
+
+PublishedName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class PublishedManifest(Strict):
+    """``data/published/manifest.yaml``: every table CI rebuilds and compares."""
+
+    published: dict[PublishedName, PublishedEntry] = Field(min_length=1)

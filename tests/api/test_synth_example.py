@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.helpers import invoke
 
 from rapport_cost import api
-from tests.helpers import invoke
 
 EXAMPLE = Path(__file__).parents[2] / "data" / "example"
 

@@ -40,6 +40,13 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     plots: dict[str, Callable[[Path], None]] = field(default_factory=dict)
     """Extra files to write with ``-o FOLDER`` (name → writer), e.g. PNG plots."""
+    args: dict[str, Any] = field(default_factory=dict)
+    """The API call that made this result (``config`` as an absolute path, and every
+    option), so ``reproduce --from`` can make it again."""
+    site_women: dict[str, int] = field(default_factory=dict)
+    """Women per site behind the tables (what disclosure control needs)."""
+    disclosure: dict[str, Any] | None = None
+    """The disclosure-control policy applied, the suppressed cells and notes (``--sdc``)."""
 
     def envelope(self) -> dict[str, Any]:
         """The JSON envelope without the tables."""
@@ -53,6 +60,8 @@ class Result:
             "inputs": self.inputs,
             "settings": self.settings,
             "warnings": self.warnings,
+            "args": self.args,
+            "disclosure_control": self.disclosure,
         }
 
 
@@ -103,6 +112,11 @@ def prepare(config: ConfigArg = None) -> Prepared:
     except ConfigError as exc:
         raise loaded.error(exc.problems) from None
     return Prepared(loaded, terms, index)
+
+
+def config_arg(loaded: LoadedConfig) -> str:
+    """The config's absolute path, as ``Result.args["config"]`` records it."""
+    return str(loaded.path.resolve())
 
 
 def config_inputs(loaded: LoadedConfig) -> list[dict[str, str]]:

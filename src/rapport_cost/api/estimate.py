@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from rapport_cost.api.base import (
     Built,
     ConfigArg,
     Prepared,
     Result,
     build,
+    config_arg,
     config_inputs,
     prepare,
     price_notes,
@@ -28,6 +32,7 @@ from rapport_cost.core.tables import (
     unit_cost_table,
     unit_lines_table,
 )
+from rapport_cost.core.usage import UsageModel
 from rapport_cost.errors import UsageError
 
 
@@ -49,7 +54,38 @@ def unit_costs(config: ConfigArg = None) -> Result:
         inputs=config_inputs(prep.loaded),
         settings={"price_index": prep.index.name},
         warnings=notes,
+        args={"config": config_arg(prep.loaded)},
     )
+
+
+def site_women(built: Built) -> dict[str, int]:
+    """Women per site (in table order), for disclosure control."""
+    counts = built.usage.women["site"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in built.usage.sites}
+
+
+def woman_component_costs(
+    usage: UsageModel, prices: npt.NDArray[np.float64]
+) -> tuple[list[str], npt.NDArray[np.float64]]:
+    """Every woman's cost by component at one row of prices (METHODS C-13).
+
+    The one per-woman costing: ``estimate``'s ``per_woman`` table and ``bootstrap`` both
+    use it, and a woman's ``total_cost`` is the row sum of the result.
+
+    Parameters
+    ----------
+    usage
+        The usage model.
+    prices : ndarray of shape (n_drivers,)
+        Driver prices (one row of :meth:`Built.prices`).
+
+    Returns
+    -------
+    (names, costs)
+        Component names, and costs of shape ``(n_women, n_components)``.
+    """
+    names, driver_component = component_index(usage)
+    return names, component_sum(usage.q_women * prices, driver_component, len(names))
 
 
 def _labels(cfg: CostingConfig) -> dict[str, str]:
@@ -60,7 +96,8 @@ def _labels(cfg: CostingConfig) -> dict[str, str]:
     return out
 
 
-def _policy_notes(built: Built) -> list[str]:
+def policy_notes(built: Built) -> list[str]:
+    """One line per logs policy that handled rows, with how many."""
     cfg = built.config
     return [
         f"logs.policies.{code}: {cfg.logs.policy(code) if cfg.logs else 'error'} applied to "
@@ -91,8 +128,7 @@ def estimate(config: ConfigArg | Prepared | Built = None, *, by: Sequence[str] =
     full = driver_prices(theta, built.prep.terms, usage.drivers, "societal")[0]
     prices = built.prices(theta)[0]
     included = perspective_mask(usage.drivers, cfg.perspective)
-    names, driver_component = component_index(usage)
-    woman_costs = component_sum(usage.q_women * prices, driver_component, len(names))
+    names, woman_costs = woman_component_costs(usage, prices)
     woman_total = woman_costs.sum(axis=1)
     line_total = usage.q_lines @ prices
     admissions = {k: s.admissions for k, s in cfg.sites.items() if s.admissions is not None}
@@ -129,5 +165,7 @@ def estimate(config: ConfigArg | Prepared | Built = None, *, by: Sequence[str] =
             "price_index": built.prep.index.name,
             "by": list(by),
         },
-        warnings=[*_policy_notes(built), *usage.notes, *notes],
+        warnings=[*policy_notes(built), *usage.notes, *notes],
+        args={"config": config_arg(built.prep.loaded), "by": list(by)},
+        site_women=site_women(built),
     )

@@ -19,6 +19,7 @@ import typer
 
 from rapport_cost import api
 from rapport_cost._version import __version__
+from rapport_cost.api.disclosure import POLICIES, control_result
 from rapport_cost.cli import render
 from rapport_cost.errors import RapportError, UsageError
 from rapport_cost.fileio.export import csv_text, envelope_json, markdown_document, write_outputs
@@ -52,6 +53,13 @@ OutOpt = Annotated[
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+SdcOpt = Annotated[
+    str,
+    typer.Option(
+        "--sdc",
+        help="Disclosure control: nhsd2018, suppress_lt5 or none (internal use only).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or progress.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
@@ -78,6 +86,7 @@ def emit(
     quiet: bool,
     show: list[str] | None = None,
     terminal: list[str] | None = None,
+    sdc: str | None = None,
 ) -> None:
     """Print or write a result in the chosen format.
 
@@ -86,6 +95,12 @@ def emit(
     for the structured formats (per-woman rows are written to files only).
     """
     fmt = fmt.lower()
+    if sdc is not None:
+        if sdc not in POLICIES:
+            msg = f"--sdc must be one of {', '.join(POLICIES)}, got {sdc!r}"
+            raise UsageError(msg)
+        result = control_result(result, sdc)
+        show = [n for n in show or [] if n in result.tables] or None
     if out is not None:
         if fmt == "table":
             fmt = out.suffix.lstrip(".").lower() if out.suffix else "csv"

@@ -17,6 +17,7 @@ from rapport_cost.cli.app import (
     FormatOpt,
     OutOpt,
     QuietOpt,
+    SdcOpt,
     app,
     check_tables,
     emit,
@@ -31,12 +32,16 @@ def unit_costs_command(
     config: ConfigOpt = None,
     fmt: FormatOpt = "table",
     out: OutOpt = None,
+    sdc: SdcOpt = "none",
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """The PSSRU staff cost build-up per role: each component, cost per working and contact hour."""
-    run(lambda: emit(api.unit_costs(config), fmt, out, force=force, quiet=quiet), debug=debug)
+    run(
+        lambda: emit(api.unit_costs(config), fmt, out, force=force, quiet=quiet, sdc=sdc),
+        debug=debug,
+    )
 
 
 @app.command()
@@ -52,6 +57,7 @@ def estimate(
         list[str] | None,
         typer.Option("--show", help="Tables to print (default per_unit); files get every table."),
     ] = None,
+    sdc: SdcOpt = "none",
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -62,7 +68,7 @@ def estimate(
         result = api.estimate(config, by=by or [])
         check_tables(result, show or [])
         terminal = ["per_unit", *(f"by_{c}" for c in by or [])]
-        emit(result, fmt, out, force=force, quiet=quiet, show=show, terminal=terminal)
+        emit(result, fmt, out, force=force, quiet=quiet, show=show, terminal=terminal, sdc=sdc)
 
     run(action, debug=debug)
 

@@ -1,6 +1,13 @@
 """The console-script entry point: the app with every command registered."""
 
-from rapport_cost.cli import costing  # noqa: F401 - registers the commands
+from rapport_cost.cli import (
+    bootstrap,  # noqa: F401 - registers bootstrap
+    costing,  # noqa: F401 - registers the commands
+    psa,  # noqa: F401 - registers psa
+    report,  # noqa: F401 - registers report
+    reproduce,  # noqa: F401 - registers reproduce
+    sensitivity,  # noqa: F401 - registers dsa, scenarios, scale-up
+)
 from rapport_cost.cli.app import app
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as ProgressBar
 from rich.table import Table
 from rich.text import Text
 
@@ -98,3 +101,23 @@ def print_error(exc: RapportError) -> None:
         stderr.print(Text("error: ", style="red bold") + Text(line))
     if len(lines) > 1:
         stderr.print(Text(f"{len(lines)} problems", style="red"))
+
+
+@contextmanager
+def progress_bar(label: str, *, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback ``(done, total)`` drawing a bar on stderr.
+
+    ``None`` when stderr is not a terminal (piped, CI) or with ``--quiet``.
+    """
+    if quiet or not stderr.is_terminal:
+        yield None
+        return
+    bar = ProgressBar(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=stderr, transient=True)  # fmt: skip
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield update

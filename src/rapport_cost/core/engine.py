@@ -94,9 +94,10 @@ def site_totals(usage: UsageModel, prices: Matrix) -> tuple[Matrix, Matrix]:
     (total, mean_per_woman)
         Each of shape ``(n_draws, n_sites + 1)``; the last column is all sites.
     """
-    qw, ql, n = usage.site_sums()
-    women_cost = prices @ qw.T
-    total = women_cost + prices @ ql.T
+    _, _, n = usage.site_sums()
+    qw_t, ql_t = usage.site_drivers
+    women_cost = prices @ qw_t
+    total = women_cost + prices @ ql_t
     total_all = total.sum(axis=1, keepdims=True)
     mean = np.divide(women_cost, n, out=np.full_like(women_cost, np.nan), where=n > 0)
     n_all = n.sum()

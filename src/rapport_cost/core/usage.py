@@ -26,6 +26,7 @@ How contacts become quantities (METHODS C-6 to C-12):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,13 +123,26 @@ class UsageModel:
         return len(self.drivers)
 
     def site_sums(self) -> tuple[Matrix, Matrix, Vector]:
-        """Per-site sums for the PSA.
+        """Per-site sums for the PSA (computed once).
 
         Returns
         -------
         (q_women_site, q_lines_site, n_women)
             Shapes ``(n_sites, n_drivers)``, ``(n_sites, n_drivers)`` and ``(n_sites,)``.
         """
+        return self._site_sums
+
+    @functools.cached_property
+    def site_drivers(self) -> tuple[Matrix, Matrix]:
+        """The site sums transposed and contiguous, shape ``(n_drivers, n_sites)`` each.
+
+        ``prices @ q`` is then one fast matrix product per chunk of draws.
+        """
+        qw, ql, _ = self._site_sums
+        return np.ascontiguousarray(qw.T), np.ascontiguousarray(ql.T)
+
+    @functools.cached_property
+    def _site_sums(self) -> tuple[Matrix, Matrix, Vector]:
         n = len(self.sites)
         w = _codes(self.women["site"], self.sites)
         ln = _codes(self.lines["site"], self.sites)

@@ -51,6 +51,26 @@ def _json_value(v: Any) -> Any:
     return v
 
 
+#: How a suppressed cell appears in text formats (CSV, Markdown, XLSX, terminal).
+SUPPRESSED = "*"
+
+
+def with_nulls(df: pd.DataFrame) -> pd.DataFrame:
+    """Suppressed (``*``) cells as nulls and such columns typed again (JSON, Parquet).
+
+    The envelope's ``disclosure_control.suppressed`` lists which nulls are suppressed.
+    """
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object and bool((out[col] == SUPPRESSED).any()):
+            values = out[col].where(out[col] != SUPPRESSED, None)
+            numbers = pd.to_numeric(values, errors="coerce")
+            out[col] = (
+                numbers if int(numbers.notna().sum()) == int(values.notna().sum()) else values
+            )
+    return out
+
+
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts (NaN → null, NumPy scalars → Python)."""
     cols = [str(c) for c in df.columns]
@@ -63,7 +83,7 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def envelope_json(envelope: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> str:
     """The JSON output of DESIGN §5: the envelope with every table as a list of records."""
     doc = dict(envelope)
-    doc["tables"] = {name: records(df) for name, df in tables.items()}
+    doc["tables"] = {name: records(with_nulls(df)) for name, df in tables.items()}
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -107,7 +127,7 @@ def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "csv":
         neutralise(df).to_csv(path, index=False, lineterminator="\n")
     elif fmt == "parquet":
-        df.to_parquet(path, index=False)
+        with_nulls(df).to_parquet(path, index=False)
     else:  # pragma: no cover - guarded by callers
         msg = f"cannot write a single table as {fmt}"
         raise ValueError(msg)
@@ -235,6 +255,11 @@ def caption(envelope: Mapping[str, Any]) -> str:
     parts = [str(envelope.get("currency", "")), f"{envelope['price_year']} prices"]
     if envelope.get("perspective"):
         parts.append(f"perspective: {envelope['perspective']}")
+    sdc = envelope.get("disclosure_control") or {}
+    if sdc.get("policy") and sdc["policy"] != "none":
+        parts.append(f"disclosure control: {sdc['policy']} (* = suppressed)")
+    elif sdc.get("policy") == "none":
+        parts.append("NOT disclosure-controlled: internal use only")
     return ", ".join(p for p in parts if p.strip())
 
 
@@ -243,6 +268,7 @@ def _about(envelope: Mapping[str, Any]) -> dict[str, Any]:
     about = {k: envelope.get(k) for k in keys}
     about["settings"] = json.dumps(envelope.get("settings", {}))
     about["warnings"] = "; ".join(envelope.get("warnings", []))
+    about["disclosure_control"] = json.dumps(envelope.get("disclosure_control"))
     return about
 
 
@@ -251,3 +277,29 @@ def csv_text(df: pd.DataFrame) -> str:
     buf = io.StringIO()
     neutralise(df).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
+
+
+def _write_utf8(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def write_text(target: Path, text: str, *, force: bool = False) -> Path:
+    """Write a text file atomically; an existing file is replaced only with ``force``.
+
+    Raises
+    ------
+    ExportError
+        If the target exists and ``force`` is false, or writing fails.
+    """
+    if target.exists() and not force:
+        msg = f"{target} already exists; use --force to replace it"
+        raise ExportError(msg, [Problem("already exists; use --force to replace it", str(target))])
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_file(target, lambda p: _write_utf8(p, text))
+    except OSError as exc:
+        msg = f"cannot write {target}: {exc.strerror or exc}"
+        raise ExportError(
+            msg, [Problem(f"cannot write: {exc.strerror or exc}", str(target))]
+        ) from None
+    return target

@@ -109,7 +109,8 @@ def _read_csv(raw: bytes, *, table: str, source: str, logs: Logs) -> pd.DataFram
     return frame
 
 
-def _read_xlsx(path: Path, source: str) -> pd.DataFrame:
+def read_xlsx(path: Path, source: str) -> pd.DataFrame:
+    """The first sheet of a workbook, every cell as text (blank cells as "")."""
     try:
         frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
     except (ValueError, OSError, KeyError) as exc:
@@ -135,7 +136,7 @@ def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
         msg = f"cannot read: {exc.strerror}"
         raise LogError(msg, [Problem(msg, source, code="unreadable")]) from None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = _read_xlsx(path, source)
+        frame = read_xlsx(path, source)
     else:
         frame = _read_csv(raw, table=table, source=source, logs=logs)
     frame.columns = [str(c).strip() for c in frame.columns]

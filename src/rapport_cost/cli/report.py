@@ -1,0 +1,52 @@
+"""``report``: one self-contained HTML report of every analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rapport_cost.api.disclosure import POLICIES
+from rapport_cost.api.report import build_report
+from rapport_cost.cli import render
+from rapport_cost.cli.app import ConfigOpt, DebugOpt, ForceOpt, QuietOpt, app, run
+from rapport_cost.errors import UsageError
+from rapport_cost.fileio.export import write_text
+
+
+@app.command()
+def report(
+    config: ConfigOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+    sdc: Annotated[
+        str, typer.Option("--sdc", help="Disclosure control: nhsd2018, suppress_lt5 or none.")
+    ] = "nhsd2018",
+    draws: Annotated[int | None, typer.Option("--draws", help="PSA draws.")] = None,
+    resamples: Annotated[
+        int | None, typer.Option("--resamples", help="Bootstrap resamples.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write one self-contained HTML report: tables, plots and the CHEERS methods items."""
+
+    def action() -> None:
+        if sdc not in POLICIES:
+            msg = f"--sdc must be one of {', '.join(POLICIES)}, got {sdc!r}"
+            raise UsageError(msg)
+        if out.exists() and not force:
+            write_text(out, "", force=False)  # raises the usual "already exists" error
+        html_text, summary = build_report(
+            config, sdc=sdc, draws=draws, resamples=resamples, seed=seed
+        )
+        write_text(out, html_text, force=force)
+        if not quiet:
+            render.print_warnings(summary.warnings)
+            render.stderr.print(f"wrote {out} ({len(html_text) / 1e6:.1f} MB)")
+
+    run(action, debug=debug)
