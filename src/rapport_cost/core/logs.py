@@ -361,8 +361,27 @@ def _known(table: LogTable, problems: _Problems, col: str, known: set[str], what
     return f
 
 
+def _unique_ids(frame: pd.DataFrame, col: str) -> _Factor | None:
+    """The factor of a clean id column without hashing it twice, or None if not clean.
+
+    The usual case: every id present, distinct and without surrounding spaces. Then each
+    row is its own value, and only the uniqueness check hashes the ids.
+    """
+    if col not in frame.columns or isinstance(frame[col].dtype, pd.CategoricalDtype):
+        return None
+    ids: pd.Index[str] = pd.Index(frame[col])
+    if not pd.api.types.is_string_dtype(ids.dtype) or ids.hasnans or not ids.is_unique:
+        return None
+    if bool((ids == "").any()) or not bool((ids.str.strip() == ids).all()):
+        return None
+    return _Factor(np.arange(len(ids), dtype=np.intp), ids.append(pd.Index([""], dtype=ids.dtype)))
+
+
 def _ids(table: LogTable, problems: _Problems, col: str, what: str) -> _Factor:
     """An id column: required and unique."""
+    fast = _unique_ids(table.frame, col)
+    if fast is not None:
+        return fast
     f = _Factor.of(table.frame, col)
     blank = f.blank()
     problems.add(table, blank, col, "is missing (required)", "missing_value")
@@ -579,7 +598,8 @@ def _contacts(
     has_w = woman >= 0
     safe = np.maximum(woman, 0)
     w_site = women["site"].cat.codes.to_numpy()[safe]
-    c_site = site.categorical(sites).codes
+    site_cat = site.categorical(sites)
+    c_site = site_cat.codes
     mismatch = has_w & (w_site != c_site) & (c_site >= 0) & (w_site >= 0)
     site_names = np.array(sites, dtype=object)
     _apply_policy(
@@ -614,7 +634,7 @@ def _contacts(
     out = pd.DataFrame(
         {
             "contact_id": ids.uniques[ids.codes],
-            "site": site.categorical(sites),
+            "site": site_cat,
             "contact_type": ctype.categorical(types),
             "woman": woman,
             "date": date,
@@ -627,7 +647,8 @@ def _contacts(
             "attended": attended,
             "shared": shared,
             "row": table.row_numbers(),
-        }
+        },
+        copy=False,  # no consolidating copy of a million rows
     )
     return out, facilitators, ids
 
@@ -732,10 +753,7 @@ def _attendance(
     keep &= ~unknown_w
     # the same woman twice at one session
     pair = c_pos.astype(np.int64) * (len(women) + 1) + w_pos
-    _, first = np.unique(pair, return_index=True)
-    dup = np.ones(len(pair), bool)
-    dup[first] = False
-    dup &= keep
+    dup = pd.Series(pair).duplicated(keep="first").to_numpy() & keep  # hashed, not sorted
     _apply_policy(
         table,
         problems,
@@ -803,7 +821,8 @@ def _attendance(
             "contact": safe_c[keep],
             "woman": safe_w[keep],
             "minutes": np.where(np.isnan(minutes), duration, minutes)[keep],
-        }
+        },
+        copy=False,
     )
 
 
