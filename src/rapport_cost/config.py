@@ -37,7 +37,7 @@ from pydantic import (
     model_validator,
 )
 
-from rapport_cost.errors import ConfigError, Problem
+from rapport_cost.errors import Problem
 
 Payer = Literal["nhs", "pss", "charity", "woman", "volunteer"]
 Perspective = Literal["nhs_pss", "provider", "societal"]
@@ -599,8 +599,9 @@ class ProgrammeCost(Strict):
     """A top-down cost not tied to one contact, allocated by a stated key (METHODS C-11, C-12).
 
     Its price is ``amount`` (£ per ``per`` unit) or ``hours`` of ``role`` time at that
-    role's cost per working hour; with ``annuitise`` the price is the equivalent annual
-    cost of ``amount`` (C-2) and the quantity runs for the study's length in years. Its
+    role's cost per working hour; with ``annuitise`` (a one-off cost: ``per`` ``once`` or
+    ``worker``) the price is the equivalent annual cost of ``amount`` (C-2) and the
+    quantity runs for the study's length in years. Its
     quantity is the number of ``per`` units: ``count`` for the whole programme (default 1)
     or ``site_counts`` per site, times the study period's years (``year``) or months
     (``month``, ``worker_month``), or times the sessions delivered (``session``). The
@@ -634,6 +635,14 @@ class ProgrammeCost(Strict):
             raise ValueError(msg)
         if self.per in ("worker", "worker_month") and self.count is None and not self.site_counts:
             msg = f"per: {self.per} needs count or site_counts (the number of workers)"
+            raise ValueError(msg)
+        if self.annuitise is not None and self.per not in ("once", "worker"):
+            # the equivalent annual cost already runs for the study's years (core/usage.py);
+            # a quantity per year, month or session would count them a second time
+            msg = (
+                f"annuitise spreads a one-off cost over the study's years: use it with "
+                f"per: once or per: worker, not per: {self.per}"
+            )
             raise ValueError(msg)
         return self
 
@@ -1268,13 +1277,6 @@ def override_path_problem(path: str, raw: Any) -> str | None:
             tp = found[0]
         node = _step(node, seg)
     return None
-
-
-def raise_problems(problems: list[Problem]) -> None:
-    """Raise a :class:`ConfigError` listing ``problems`` if there are any."""
-    if problems:
-        msg = f"{len(problems)} problem(s) in the config"
-        raise ConfigError(msg, problems)
 
 
 # --------------------------------------------------------------------------- published tables

@@ -51,6 +51,8 @@ def test_dsa_json_has_every_row() -> None:
         (["--two-way", "psw_rat", "room_rate"], "did you mean 'psw_rate'"),
         (["--two-way", "mileage_rate", "room_rate"], "the parameter is fixed"),
         (["--top", "0"], "--top must be >= 1"),
+        (["--target", "nan"], "--target must be a finite number, got nan"),
+        (["--target", "inf"], "--target must be a finite number, got inf"),
     ],
 )
 def test_dsa_usage_errors(args: list[str], text: str) -> None:
@@ -79,6 +81,28 @@ def test_scale_up_command_and_bad_admissions_file(tmp_path: Path) -> None:
     missing.write_text("name,n\nx,1\n")
     err = invoke(["scale-up", "-c", CONFIG, "--admissions", str(missing)], code=2).stderr
     assert "missing column(s) unit, admissions_per_year" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        # a negative seed reached numpy's SeedSequence and crashed with a traceback
+        (["--draws", "10", "--seed", "-1"], "--seed must be a whole number >= 0, got -1"),
+        (["--draws", "1"], "--draws must be a whole number >= 2, got 1"),
+    ],
+)
+def test_scale_up_usage_errors(args: list[str], text: str) -> None:
+    result = invoke(["scale-up", "-c", CONFIG, *args], code=2)
+    assert text in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_scale_up_admissions_rows_count_blank_lines(tmp_path: Path) -> None:
+    # a spreadsheet shows the blank line as row 3, so the bad value is on row 4
+    bad = tmp_path / "units.csv"
+    bad.write_text("unit,admissions_per_year\nx,1\n\ny,-2\n")
+    err = invoke(["scale-up", "-c", CONFIG, "--admissions", str(bad)], code=2).stderr
+    assert "units.csv:4: admissions_per_year: must be a number >= 0, got '-2'" in err
 
 
 def test_scale_up_without_units_is_a_usage_error(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from rapport_cost.core.inflation import PriceIndex, select_index
 from rapport_cost.core.logs import CleanLogs, LogTable, validate_logs
 from rapport_cost.core.prices import PriceTerms, Theta, compile_terms
 from rapport_cost.core.usage import UsageModel, build_usage
-from rapport_cost.errors import ConfigError, Problem
+from rapport_cost.errors import ConfigError, Problem, UsageError
 from rapport_cost.fileio.config_file import LoadedConfig, load_config
 from rapport_cost.fileio.logs import LogFile, read_logs
 from rapport_cost.fileio.reference import nhscii_table
@@ -77,6 +77,31 @@ class Prepared:
     def config(self) -> CostingConfig:
         """The validated config."""
         return self.loaded.config
+
+
+def whole_number(value: object, option: str, minimum: int) -> int:
+    """An option that must be a whole number >= ``minimum``.
+
+    Raises
+    ------
+    UsageError
+        Otherwise (exit code 2), e.g. ``--draws must be a whole number >= 1, got -5``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        msg = f"{option} must be a whole number >= {minimum}, got {value!r}"
+        raise UsageError(msg, [Problem(msg)])
+    return int(value)
+
+
+def seed_number(value: object) -> int | None:
+    """A ``--seed`` option: ``None`` (fresh entropy) or a whole number >= 0.
+
+    Raises
+    ------
+    UsageError
+        Otherwise (``SeedSequence`` would fail on a negative number).
+    """
+    return None if value is None else whole_number(value, "--seed", 0)
 
 
 def load(config: ConfigArg) -> LoadedConfig:
@@ -192,7 +217,7 @@ def load_logs(prep: Prepared) -> tuple[CleanLogs, list[LogFile]]:
         )
     assert cfg.logs is not None
     files = read_logs(cfg.logs, prep.loaded.folder)
-    tables = {f.table: LogTable(f.table, f.source, f.frame) for f in files}
+    tables = {f.table: LogTable(f.table, f.source, f.frame, f.rows) for f in files}
     return validate_logs(tables, cfg), files
 
 

@@ -52,6 +52,8 @@ from rapport_cost.api.base import (
     load,
     prepare,
     price_notes,
+    seed_number,
+    whole_number,
 )
 from rapport_cost.api.estimate import policy_notes, woman_component_costs
 from rapport_cost.api.psa import STREAMS, Progress, figure, png, psa_sampler
@@ -127,13 +129,6 @@ class _Options:
         return "percentile" if self.with_psa else "bca"
 
 
-def _whole(value: object, option: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        msg = f"{option} must be a whole number >= {minimum}, got {value!r}"
-        raise UsageError(msg, [Problem(msg)])
-    return int(value)
-
-
 def _choice(value: object, option: str, allowed: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
         msg = f"{option} must be one of {', '.join(allowed)}; got {value!r}"
@@ -172,7 +167,7 @@ def _options(
     chosen_ties = _choice(settings.ties if ties is None else ties, "--ties", get_args(core.Ties))
     if isinstance(by, str):
         by = [by]
-    n_resamples: int | None = _whole(
+    n_resamples: int | None = whole_number(
         settings.resamples if resamples is None else resamples, "--resamples", 1
     )
     n_draws: int | None = None
@@ -198,7 +193,7 @@ def _options(
             )
             raise UsageError(msg, [Problem(msg)])
         n_resamples = None
-        n_draws = _whole(psa_draws if draws is None else draws, "--draws", 1)
+        n_draws = whole_number(psa_draws if draws is None else draws, "--draws", 1)
         if asked == ALL:
             methods = JOINT_METHODS
         elif asked not in JOINT_METHODS:
@@ -227,15 +222,6 @@ def _options(
         with_psa=bool(with_psa),
         draws=n_draws,
     )
-
-
-def _seed(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        msg = f"--seed must be a whole number >= 0, got {value!r}"
-        raise UsageError(msg, [Problem(msg)])
-    return int(value)
 
 
 # ------------------------------------------------------------------------------ data
@@ -280,7 +266,11 @@ def _from_built(built: Built) -> _Women:
     for f in built.files:
         if f.table == "women" and "woman_id" in f.frame.columns:
             source = f.source
-            where = {str(w): i + 2 for i, w in enumerate(f.frame["woman_id"].tolist())}
+            numbers = f.rows if f.rows is not None else np.arange(2, len(f.frame) + 2)
+            where = {
+                str(w): int(r)
+                for w, r in zip(f.frame["woman_id"].tolist(), numbers.tolist(), strict=True)
+            }
             rows = np.array([where.get(str(w), 0) for w in women["woman_id"]], dtype=np.intp)
     return _Women(values, sites, order, subgroups, source, rows)
 
@@ -294,7 +284,7 @@ def _text_column(col: pd.Series[Any]) -> tuple[npt.NDArray[np.object_], npt.NDAr
 
 
 def _cost_values(
-    col: pd.Series[Any], source: str, problems: list[Problem]
+    col: pd.Series[Any], source: str, rows: IntArray, problems: list[Problem]
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """``total_cost`` as numbers; every bad cell added to ``problems``. Returns (values, ok)."""
     text, blank = _text_column(col)
@@ -315,7 +305,7 @@ def _cost_values(
             message = f"must be a finite number >= 0, got {t!r}"
         else:
             message = f"must be >= 0, got {t!r}"
-        problems.append(Problem(message, source, i + 2, "total_cost", code="bad_cost"))
+        problems.append(Problem(message, source, int(rows[i]), "total_cost", code="bad_cost"))
     return values, ok
 
 
@@ -330,7 +320,7 @@ def _from_file(cf: CostsFile, by: Sequence[str], scheme: core.Scheme) -> _Women:
         than two women (in all, or in a site under the stratified scheme), and ``by``
         columns the file does not have; each with the file, row and column.
     """
-    frame, source = cf.frame, cf.source
+    frame, source, row = cf.frame, cf.source, cf.rows
     problems: list[Problem] = []
     columns = list(frame.columns)
     found = ", ".join(columns) or "none"
@@ -363,23 +353,23 @@ def _from_file(cf: CostsFile, by: Sequence[str], scheme: core.Scheme) -> _Women:
         raise InputError(msg, problems)
     n = len(frame)
     ids, id_blank = _text_column(frame["woman_id"])
-    values, cost_ok = _cost_values(frame["total_cost"], source, problems)
+    values, cost_ok = _cost_values(frame["total_cost"], source, row, problems)
     # Codes in order of first appearance, -1 for blanks; the first row of each id.
     codes, _ = pd.factorize(pd.Series(ids, dtype=object).mask(id_blank))
     seen, at = np.unique(codes, return_index=True)
     first_index = np.zeros(max(int(seen.max()) + 1, 1) if seen.size else 1, dtype=np.intp)
     first_index[seen[seen >= 0]] = at[seen >= 0]
     for i in np.flatnonzero(id_blank).tolist():
-        problems.append(Problem("is missing (required)", source, i + 2, "woman_id"))
+        problems.append(Problem("is missing (required)", source, int(row[i]), "woman_id"))
     duplicate = (codes >= 0) & (np.arange(codes.size) != first_index[np.maximum(codes, 0)])
     for i in np.flatnonzero(duplicate).tolist():
         # Never the id itself in a message (DESIGN §1): the rows say which.
-        first = int(first_index[codes[i]]) + 2
+        first = int(row[first_index[codes[i]]])
         problems.append(
             Problem(
                 f"duplicate woman_id (first at row {first})",
                 source,
-                i + 2,
+                int(row[i]),
                 "woman_id",
                 code="duplicate",
             )
@@ -389,13 +379,13 @@ def _from_file(cf: CostsFile, by: Sequence[str], scheme: core.Scheme) -> _Women:
     if "site" in columns:
         text, blank = _text_column(frame["site"])
         for i in np.flatnonzero(blank).tolist():
-            problems.append(Problem("is missing (required)", source, i + 2, "site"))
+            problems.append(Problem("is missing (required)", source, int(row[i]), "site"))
         for i in np.flatnonzero(text == "all").tolist():
             problems.append(
                 Problem(
                     "the site name 'all' is reserved for the row of all women",
                     source,
-                    i + 2,
+                    int(row[i]),
                     "site",
                     code="reserved",
                 )
@@ -420,7 +410,7 @@ def _from_file(cf: CostsFile, by: Sequence[str], scheme: core.Scheme) -> _Women:
                 continue
             where = np.flatnonzero(sites == s)
             if where.size < 2:
-                problems.append(_stratum_problem(s, int(where.size), source, int(where[0]) + 2))
+                problems.append(_stratum_problem(s, int(where.size), source, int(row[where[0]])))
     if problems:
         problems.sort(key=lambda p: p.line or 0)  # by row; a row's columns as found
         msg = f"{len(problems)} problem(s) in {source}"
@@ -429,8 +419,7 @@ def _from_file(cf: CostsFile, by: Sequence[str], scheme: core.Scheme) -> _Women:
     subgroups = pd.DataFrame(
         {c: _text_column(frame[c])[0].astype(str) for c in subgroup_columns}, index=range(n)
     )
-    rows = np.arange(2, n + 2, dtype=np.intp)
-    return _Women(values.astype(np.float64), sites, order, subgroups, source, rows)
+    return _Women(values.astype(np.float64), sites, order, subgroups, source, row)
 
 
 def _stratum_problem(site: str, n: int, source: str, row: int) -> Problem:
@@ -904,7 +893,7 @@ def bootstrap(
         costs=costs,
         notes=notes,
     )
-    given_seed = _seed(settings.seed if seed is None else seed)
+    given_seed = seed_number(settings.seed if seed is None else seed)
     root = np.random.SeedSequence(given_seed)
     used_seed = given_seed if given_seed is not None else int(root.entropy)  # type: ignore[arg-type]
     streams = dict(zip(STREAMS, root.spawn(len(STREAMS)), strict=True))

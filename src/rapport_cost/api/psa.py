@@ -21,6 +21,8 @@ from rapport_cost.api.base import (
     build,
     config_arg,
     price_notes,
+    seed_number,
+    whole_number,
 )
 from rapport_cost.api.estimate import policy_notes, site_women
 from rapport_cost.api.reproduce import register_runner
@@ -41,13 +43,6 @@ STREAMS = ("psa", "bootstrap", "scores")
 
 #: Files the draws are streamed to with ``out_draws``.
 DRAWS_FILES = ("psa_draws.parquet", "psa_draws.csv")
-
-
-def _positive_int(value: object, option: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        msg = f"{option} must be a whole number >= 1, got {value!r}"
-        raise UsageError(msg)
-    return int(value)
 
 
 def _choice(value: str, option: str, allowed: tuple[str, ...]) -> str:
@@ -169,14 +164,12 @@ def run_psa(
     """
     # The options first (the config's own psa: section is validated with the config).
     if draws is not None:
-        _positive_int(draws, "--draws")
+        whole_number(draws, "--draws", 1)
     if chunk_size is not None:
-        _positive_int(chunk_size, "chunk_size")
+        whole_number(chunk_size, "chunk_size", 1)
     if sampling is not None:
         _choice(sampling, "--sampling", get_args(Sampling))
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        msg = f"--seed must be a whole number >= 0, got {seed!r}"
-        raise UsageError(msg)
+    seed = seed_number(seed)
     built = config if isinstance(config, Built) else build(config)
     cfg = built.config
     settings = cfg.psa

@@ -9,17 +9,14 @@ from typing import Any
 import pandas as pd
 
 from rapport_cost.api.base import Result
+from rapport_cost.api.disclosure import POLICIES, control_result
 from rapport_cost.api.estimate import estimate, unit_costs
 from rapport_cost.config import PublishedRun
 from rapport_cost.core.compare import Difference, compare_tables
 from rapport_cost.errors import InputError, Problem, UsageError
 from rapport_cost.fileio.config_file import display_path
-from rapport_cost.fileio.published import (
-    load_manifest,
-    read_output_manifest,
-    read_table,
-    sha256,
-)
+from rapport_cost.fileio.export import file_sha256, neutralise, with_nulls
+from rapport_cost.fileio.published import load_manifest, read_output_manifest, read_table
 
 #: The API function behind each command a published table or an output folder can name.
 RUNNERS: dict[str, Callable[..., Result]] = {"unit-costs": unit_costs, "estimate": estimate}
@@ -134,30 +131,46 @@ def reproduce_from(folder: Path) -> Result:
     """Re-run the command that wrote the output ``folder`` (its ``manifest.json``) and compare.
 
     Every table file in the folder (CSV or Parquet) is compared row by row with the new
-    run's table; a changed input file is reported as a difference too.
+    run's table as it would be written: with the disclosure control the manifest records
+    (``--sdc``) applied, text cells neutralised in CSV and suppressed cells null in
+    Parquet. A changed input file is reported as a difference too.
     """
     meta = read_output_manifest(folder)
     command, args = meta.get("command"), dict(meta.get("args") or {})
     if not isinstance(command, str) or "config" not in args:
         msg = f"{display_path(folder / 'manifest.json')}: no command and arguments to re-run"
         raise InputError(msg, [Problem(msg)])
+    sdc = meta.get("disclosure_control")
+    policy = sdc.get("policy") if isinstance(sdc, dict) else None
+    if policy is not None and policy not in POLICIES:
+        msg = (
+            f"{display_path(folder / 'manifest.json')}: unknown disclosure-control policy "
+            f"{policy!r} (known: {', '.join(POLICIES)})"
+        )
+        raise InputError(msg, [Problem(msg)])
     recorded = args.pop("config")
     config = None if recorded is None else Path(str(recorded))
     diffs: list[Difference] = []
     for item in meta.get("inputs", []):
         path = config if item.get("role") == "config" else None
-        if path is not None and path.is_file() and sha256(path) != item.get("sha256"):
+        if path is not None and path.is_file() and file_sha256(path) != item.get("sha256"):
             diffs.append(
-                Difference("inputs", str(path), "sha256", item.get("sha256"), sha256(path), "equal")
+                Difference(
+                    "inputs", str(path), "sha256", item.get("sha256"), file_sha256(path), "equal"
+                )
             )
     result = _run(command, config, args)
+    if policy is not None:
+        result = control_result(result, policy)
     checked: list[dict[str, object]] = []
     for file in sorted(folder.iterdir()):
         name, ext = file.stem, file.suffix.lower()
         if ext not in (".csv", ".parquet") or name not in result.tables:
             continue
         published = read_table(file).reset_index(names="_row")
-        reproduced = result.tables[name].reset_index(drop=True).reset_index(names="_row")
+        table = result.tables[name]
+        written = neutralise(table) if ext == ".csv" else with_nulls(table)
+        reproduced = written.reset_index(drop=True).reset_index(names="_row")
         found = compare_tables(name, published, reproduced, key=["_row"], columns={"*": {}})
         diffs += found
         checked.append(

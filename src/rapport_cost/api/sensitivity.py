@@ -29,6 +29,8 @@ from rapport_cost.api.base import (
     build,
     config_arg,
     prepare,
+    seed_number,
+    whole_number,
 )
 from rapport_cost.api.estimate import site_women
 from rapport_cost.api.psa import STREAMS as PSA_STREAMS
@@ -349,6 +351,9 @@ def dsa(
     if two_way_parameters is not None and points < 2:
         msg = f"--points must be >= 2, got {points}"
         raise UsageError(msg)
+    if target is not None and not math.isfinite(target):
+        msg = f"--target must be a finite number, got {target!r}"
+        raise UsageError(msg)
     cfg, terms = built.config, built.prep.terms
     evaluate = output_function(built.usage, terms, cfg.perspective, output=output, site=site)
     theta0 = terms.table.base()
@@ -598,7 +603,7 @@ def _rebuild(built: Built, prep: Prepared) -> Built:
     logs = built.logs
     if _log_signature(cfg) != _log_signature(base):
         logs = validate_logs(
-            {f.table: LogTable(f.table, f.source, f.frame) for f in built.files}, cfg
+            {f.table: LogTable(f.table, f.source, f.frame, f.rows) for f in built.files}, cfg
         )
     if logs is built.logs and _usage_signature(cfg, prep.terms) == _usage_signature(
         base, built.prep.terms
@@ -883,9 +888,9 @@ def scale_up(
     if where != "all" and where not in built.usage.sites:
         msg = f"--from-site {where!r}: no such site (sites: {', '.join(built.usage.sites)}, all)"
         raise UsageError(msg)
-    if draws is not None and draws < 2:
-        msg = f"--draws must be >= 2, got {draws}"
-        raise UsageError(msg)
+    if draws is not None:
+        draws = whole_number(draws, "--draws", 2)
+    seed = seed_number(seed)
     terms, usage = built.prep.terms, built.usage
     stated = {k: s.admissions for k, s in cfg.sites.items()}
     study_adm = study_admissions(usage, stated)

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from rapport_cost.config import PERSPECTIVE_PAYERS
 from rapport_cost.core.prices import PriceTerms, Theta, column, staff_costs
-from rapport_cost.core.unit_costs import annuity_factor
+from rapport_cost.core.unit_costs import equivalent_annual_cost
 from rapport_cost.core.usage import Driver, UsageModel
 
 Matrix = npt.NDArray[np.float64]
@@ -71,11 +71,9 @@ def driver_prices(
             if t.annuity_years is not None and t.annuity_rate is not None:
                 years = column(theta, terms.table, t.annuity_years)
                 rate = column(theta, terms.table, t.annuity_rate)
-                a = annuity_factor(years, rate)
-                if t.annuity_timing == "advance":
-                    a = 1.0 + annuity_factor(years - 1.0, rate)
-                price = price / a
-            out[:, j] = price
+                out[:, j] = equivalent_annual_cost(price, years, rate, timing=t.annuity_timing)
+            else:
+                out[:, j] = price
     return out * perspective_mask(drivers, perspective)
 
 

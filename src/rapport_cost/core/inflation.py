@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rapport_cost.errors import Problem
-
 
 def year_start(fy: str) -> int:
     """First calendar year of a financial year: ``"2023/24"`` → 2023."""
@@ -67,11 +65,6 @@ class PriceIndex:
         s, t = sorted((year_start(source), year_start(target)))
         return [fy_label(y) for y in range(s + 1, t + 1) if fy_label(y) in self.provisional]
 
-    def covers(self) -> str:
-        """Text such as ``2015/16 to 2024/25``."""
-        years = sorted(self.pct)
-        return f"{years[0]} to {years[-1]}" if years else "no years"
-
 
 def select_index(table: pd.DataFrame, *, variant: str, edition: str) -> PriceIndex:
     """Build a :class:`PriceIndex` from the bundled NHSCII table.
@@ -105,12 +98,3 @@ def select_index(table: pd.DataFrame, *, variant: str, edition: str) -> PriceInd
     )
     last = rows["manual_edition"].max() if len(rows) else "?"
     return PriceIndex(f"NHSCII {variant} (to the {last} manual)", pct, prov)
-
-
-def uplift_problem(index: PriceIndex, source: str, target: str, missing: str) -> Problem:
-    """The problem to report when ``index`` cannot convert ``source`` to ``target``."""
-    return Problem(
-        f"cannot convert {source} prices to {target}: {index.name} has no rate for "
-        f"{missing} (it covers {index.covers()})",
-        code="price_year",
-    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -218,6 +219,12 @@ class _Factor:
 def _show(v: object) -> str:
     text = str(v)
     return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _take(values: npt.NDArray[Any], pos: IntArray, fill: object) -> npt.NDArray[Any]:
+    """``values[pos]``, with ``fill`` where ``pos`` is -1 (no such row; ``values`` may be empty)."""
+    padded = np.append(values, np.asarray([fill], dtype=values.dtype))
+    return padded[np.where(pos >= 0, pos, len(values))]
 
 
 def _numbers(frame: pd.DataFrame, col: str) -> tuple[FloatArray, BoolArray, BoolArray, list[str]]:
@@ -459,17 +466,25 @@ def validate_logs(tables: dict[str, LogTable], cfg: CostingConfig) -> CleanLogs:
         Listing every problem with file, row and column (exit code 2).
     """
     problems = _Problems()
-    if not all(_check_columns(t, problems) for t in tables.values()):
+    # every table is checked (all() over a generator would stop at the first failure)
+    complete = [_check_columns(t, problems) for t in tables.values()]
+    if not all(complete):
         problems.raise_if_any()
     fmt = cfg.logs.date_format if cfg.logs else "%Y-%m-%d"
     counts: Counter[str] = Counter()
     women, woman_ids = _women(tables["women"], cfg, problems, fmt)
+    women_rows = tables["women"].row_numbers()
     sites = tuple(cfg.sites) if cfg.sites else tuple(women["site"].cat.categories)
     contacts, facilitators, contact_ids = _contacts(
-        tables["contacts"], cfg, problems, fmt, (women, woman_ids), sites, counts
+        tables["contacts"], cfg, problems, fmt, (women, woman_ids, women_rows), sites, counts
     )
     attendance = _attendance(
-        tables.get("attendance"), cfg, problems, (contacts, contact_ids), (women, woman_ids), counts
+        tables.get("attendance"),
+        cfg,
+        problems,
+        (contacts, contact_ids),
+        (women, woman_ids, women_rows),
+        counts,
     )
     _sessions(tables["contacts"], cfg, problems, contacts, attendance, counts)
     staff = _staff_time(tables.get("staff_time"), cfg, problems, sites)
@@ -483,6 +498,15 @@ def _women(
     table: LogTable, cfg: CostingConfig, problems: _Problems, fmt: str
 ) -> tuple[pd.DataFrame, _Factor]:
     frame = table.frame
+    if frame.empty:
+        problems.problems.append(
+            Problem(
+                "has no rows (only a header): the women log lists every woman in the study, "
+                "one per row",
+                table.source,
+                code="no_rows",
+            )
+        )
     ids = _ids(table, problems, "woman_id", "woman")
     if cfg.sites:
         site = _known(table, problems, "site", set(cfg.sites), "site")
@@ -521,12 +545,12 @@ def _contacts(
     cfg: CostingConfig,
     problems: _Problems,
     fmt: str,
-    women_and_ids: tuple[pd.DataFrame, _Factor],
+    women_and_ids: tuple[pd.DataFrame, _Factor, IntArray],
     sites: tuple[str, ...],
     counts: Counter[str],
 ) -> tuple[pd.DataFrame, npt.NDArray[np.float64], _Factor]:
     frame = table.frame
-    women, woman_ids = women_and_ids
+    women, woman_ids, women_rows = women_and_ids
     ids = _ids(table, problems, "contact_id", "contact")
     site = _known(table, problems, "site", set(sites), "site")
     types = tuple(cfg.contact_types)
@@ -596,8 +620,8 @@ def _contacts(
         table, one & ~w_blank & (woman < 0), "woman_id", "is not in the women log", "unknown_woman"
     )
     has_w = woman >= 0
-    safe = np.maximum(woman, 0)
-    w_site = women["site"].cat.codes.to_numpy()[safe]
+    w_site = _take(women["site"].cat.codes.to_numpy(), woman, -1)
+    w_row = _take(women_rows, woman, 0)
     site_cat = site.categorical(sites)
     c_site = site_cat.codes
     mismatch = has_w & (w_site != c_site) & (c_site >= 0) & (w_site >= 0)
@@ -611,12 +635,12 @@ def _contacts(
         mismatch,
         "site",
         [
-            f"the woman (women log row {r + 2}) is at {site_names[ws]} but the contact is "
+            f"the woman (women log row {r}) is at {site_names[ws]} but the contact is "
             f"at {site_names[cs]}"
-            for r, ws, cs in zip(safe[mismatch], w_site[mismatch], c_site[mismatch], strict=True)
+            for r, ws, cs in zip(w_row[mismatch], w_site[mismatch], c_site[mismatch], strict=True)
         ],
     )
-    adm = women["admission_date"].to_numpy()[safe]
+    adm = _take(women["admission_date"].to_numpy(), woman, np.datetime64("NaT"))
     early = has_w & ~np.isnat(date) & ~np.isnat(adm) & (date < adm)
     _apply_policy(
         table,
@@ -627,8 +651,8 @@ def _contacts(
         early,
         "date",
         [
-            f"is before the woman's admission ({str(a)[:10]}, women log row {r + 2})"
-            for a, r in zip(adm[early], safe[early], strict=True)
+            f"is before the woman's admission ({str(a)[:10]}, women log row {r})"
+            for a, r in zip(adm[early], w_row[early], strict=True)
         ],
     )
     out = pd.DataFrame(
@@ -688,11 +712,11 @@ def _attendance(
     cfg: CostingConfig,
     problems: _Problems,
     contacts_and_ids: tuple[pd.DataFrame, _Factor],
-    women_and_ids: tuple[pd.DataFrame, _Factor],
+    women_and_ids: tuple[pd.DataFrame, _Factor, IntArray],
     counts: Counter[str],
 ) -> pd.DataFrame:
     contacts, contact_ids = contacts_and_ids
-    women, woman_ids = women_and_ids
+    women, woman_ids, women_rows = women_and_ids
     empty = pd.DataFrame(
         {"contact": np.zeros(0, np.intp), "woman": np.zeros(0, np.intp), "minutes": np.zeros(0)}
     )
@@ -765,12 +789,13 @@ def _attendance(
         "the same woman is listed twice for this session",
     )
     keep &= ~dup
-    safe_c, safe_w = np.maximum(c_pos, 0), np.maximum(w_pos, 0)
-    c_site = contacts["site"].cat.codes.to_numpy()[safe_c]
-    w_site = women["site"].cat.codes.to_numpy()[safe_w]
+    # keep implies c_pos >= 0 and w_pos >= 0; the other rows read fill values
+    c_site = _take(contacts["site"].cat.codes.to_numpy(), c_pos, -1)
+    w_site = _take(women["site"].cat.codes.to_numpy(), w_pos, -1)
     mismatch = keep & (c_site != w_site) & (c_site >= 0) & (w_site >= 0)
     names = np.array(contacts["site"].cat.categories, dtype=object)
-    c_rows = contacts["row"].to_numpy()[safe_c]
+    c_rows = _take(contacts["row"].to_numpy(), c_pos, 0)
+    w_rows = _take(women_rows, w_pos, 0)
     _apply_policy(
         table,
         problems,
@@ -780,15 +805,16 @@ def _attendance(
         mismatch,
         "woman_id",
         [
-            f"the woman (women log row {wr + 2}) is at {names[ws]} but the session "
+            f"the woman (women log row {wr}) is at {names[ws]} but the session "
             f"(contacts log row {cr}) is at {names[cs]}"
             for wr, ws, cr, cs in zip(
-                safe_w[mismatch], w_site[mismatch], c_rows[mismatch], c_site[mismatch], strict=True
+                w_rows[mismatch], w_site[mismatch], c_rows[mismatch], c_site[mismatch], strict=True
             )
         ],
     )
-    c_date = contacts["date"].to_numpy()[safe_c]
-    adm = women["admission_date"].to_numpy()[safe_w]
+    nat = np.datetime64("NaT")
+    c_date = _take(contacts["date"].to_numpy(), c_pos, nat)
+    adm = _take(women["admission_date"].to_numpy(), w_pos, nat)
     early = keep & ~np.isnat(c_date) & ~np.isnat(adm) & (c_date < adm)
     _apply_policy(
         table,
@@ -804,7 +830,7 @@ def _attendance(
         ],
     )
     minutes = _number_column(table, problems, "minutes", required=False, default=np.nan)
-    duration = contacts["duration_min"].to_numpy()[safe_c]
+    duration = _take(contacts["duration_min"].to_numpy(), c_pos, np.nan)
     over = keep & ~np.isnan(minutes) & (minutes > duration)
     problems.add(
         table,
@@ -818,8 +844,8 @@ def _attendance(
     )
     return pd.DataFrame(
         {
-            "contact": safe_c[keep],
-            "woman": safe_w[keep],
+            "contact": c_pos[keep],
+            "woman": w_pos[keep],
             "minutes": np.where(np.isnan(minutes), duration, minutes)[keep],
         },
         copy=False,

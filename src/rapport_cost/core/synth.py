@@ -6,8 +6,7 @@ over a study period and the peer support they receive, and returns the four acti
 columns of DESIGN §4, dates as ISO text. It is pure: no file access, and all randomness
 comes from the ``rng`` argument, so the same generator state gives the same logs.
 
-The model, one woman at a time (every number is listed with its source in
-``data/SYNTH_ASSUMPTIONS.md`` and defined once below):
+The model, one woman at a time (every number is defined once below, with its source):
 
 * **Admissions.** Each unit admits women as a Poisson process with rate
   beds × occupancy / mean length of stay. Given the total number of women, the split

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from rapport_cost.errors import InputError, Problem
+from rapport_cost.fileio.logs import spreadsheet_rows
 
 REQUIRED = ("unit", "admissions_per_year")
 OPTIONAL = ("label", "source")
@@ -55,6 +56,7 @@ def read_admissions(path: Path, *, source: str) -> tuple[list[AdmissionRow], str
         msg = f"cannot read as CSV: {exc}"
         raise InputError(msg, [Problem(msg, source, code="csv_syntax")]) from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    row_numbers = spreadsheet_rows(text, len(frame))
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         msg = f"missing column(s) {', '.join(missing)} (needs {', '.join(REQUIRED)})"
@@ -63,7 +65,8 @@ def read_admissions(path: Path, *, source: str) -> tuple[list[AdmissionRow], str
     rows: list[AdmissionRow] = []
     seen: dict[str, int] = {}
     for i, rec in enumerate(frame.to_dict("records")):
-        line = i + 2  # the header is row 1
+        # the header is row 1; blank lines, which the reader skips, count
+        line = i + 2 if row_numbers is None else int(row_numbers[i])
         unit = str(rec["unit"]).strip()
         text_value = str(rec["admissions_per_year"]).strip()
         if not unit:

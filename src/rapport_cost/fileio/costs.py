@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rapport_cost.errors import InputError, Problem
 from rapport_cost.fileio.config_file import display_path
-from rapport_cost.fileio.logs import read_xlsx
+from rapport_cost.fileio.logs import IntArray, read_xlsx, spreadsheet_rows
 
 #: Suffixes read as each format (anything else is read as CSV).
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -43,19 +44,23 @@ class CostsFile:
         (blank cells are empty strings); Parquet columns keep their types.
     sha256
         Hash of the file's bytes (provenance).
+    rows
+        The row of each row of ``frame`` as a spreadsheet numbers it (the header is row
+        1; a CSV's blank lines, which the reader skips, are counted).
     """
 
     path: Path
     source: str
     frame: pd.DataFrame
     sha256: str
+    rows: IntArray
 
 
 def _error(message: str, source: str, line: int | None = None, code: str = "invalid") -> InputError:
     return InputError(f"{source}: {message}", [Problem(message, source, line, code=code)])
 
 
-def _read_csv(raw: bytes, source: str) -> pd.DataFrame:
+def _read_csv(raw: bytes, source: str) -> tuple[pd.DataFrame, IntArray | None]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -70,7 +75,7 @@ def _read_csv(raw: bytes, source: str) -> pd.DataFrame:
     except (ValueError, pd.errors.ParserError) as exc:
         msg = f"cannot read as CSV: {exc}"
         raise _error(msg, source, code="csv_syntax") from None
-    return frame
+    return frame, spreadsheet_rows(text, len(frame))
 
 
 def _read_parquet(raw: bytes, source: str) -> pd.DataFrame:
@@ -109,14 +114,17 @@ def read_costs(path: str | Path) -> CostsFile:
         msg = f"cannot read: {exc.strerror or exc}"
         raise _error(msg, source, code="unreadable") from None
     suffix = file.suffix.lower()
+    rows = None
     if suffix in XLSX_SUFFIXES:
         frame = read_xlsx(file, source)
     elif suffix in PARQUET_SUFFIXES:
         frame = _read_parquet(raw, source)
     else:
-        frame = _read_csv(raw, source)
+        frame, rows = _read_csv(raw, source)
     frame.columns = [str(c).strip() for c in frame.columns]
-    return CostsFile(file, source, frame, hashlib.sha256(raw).hexdigest())
+    if rows is None:
+        rows = np.arange(2, len(frame) + 2, dtype=np.intp)
+    return CostsFile(file, source, frame, hashlib.sha256(raw).hexdigest(), rows)
 
 
 def table_writers(name: str, table: pd.DataFrame) -> dict[str, Callable[[Path], None]]:

@@ -1,17 +1,24 @@
-"""Read the activity logs (CSV in UTF-8, UTF-8 with BOM or Windows-1252; or XLSX) as text.
+"""Read the activity logs (CSV in UTF-8, UTF-8 with BOM or Windows-1252; or XLSX).
 
-Every cell is read as text, so that validation (``core/logs.py``) can report each value
-that does not parse with its row and column. Headers are mapped to canonical names with
-the config's ``logs.columns``.
+A CSV's number and date columns are typed when every value in them parses; otherwise,
+and for XLSX, every cell is read as text, so that validation (``core/logs.py``) can
+report each value that does not parse with its row and column. Headers are mapped to
+canonical names with the config's ``logs.columns``. Readers skip blank lines, which a
+spreadsheet counts as rows, so each file also carries the spreadsheet row of every row
+read when the two differ.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -23,14 +30,41 @@ from rapport_cost.fileio.config_file import display_path
 TABLES = ("contacts", "attendance", "women", "staff_time")
 
 
+IntArray = npt.NDArray[np.intp]
+
+
+def spreadsheet_rows(text: str, n_rows: int) -> IntArray | None:
+    r"""The spreadsheet row of each data row of a CSV, when blank lines shift them.
+
+    CSV readers skip empty lines, but a spreadsheet shows each as a row, so after one the
+    row a message names (position + 2) would be wrong. Returns ``None`` when the file has
+    a line for the header and one for each of the ``n_rows`` rows (the rows are then
+    position + 2), or when the records found here are not the ``n_rows`` the reader found.
+
+    >>> spreadsheet_rows("a,b\n1,2\n\n3,4\n", 2).tolist()
+    [2, 4]
+    """
+    lines = text.count("\n") or text.count("\r")
+    if lines + (not text.endswith(("\n", "\r"))) == n_rows + 1:
+        return None  # one line per row after the header: nothing skipped
+    records = [i + 1 for i, rec in enumerate(csv.reader(io.StringIO(text, newline=""))) if rec]
+    rows = np.asarray(records[1:], dtype=np.intp)  # the first record is the header
+    return rows if rows.size == n_rows else None
+
+
 @dataclass(frozen=True)
 class LogFile:
-    """One log file as read: its table name, path for messages, text frame and hash."""
+    """One log file as read: its table name, path for messages, frame and hash.
+
+    ``rows`` is the spreadsheet row of each row of ``frame`` when blank lines make it
+    differ from position + 2 (the header is row 1), else ``None``.
+    """
 
     table: str
     source: str
     frame: pd.DataFrame
     sha256: str
+    rows: IntArray | None = None
 
 
 def _decode_choice(raw: bytes, encoding: str) -> str:
@@ -53,11 +87,14 @@ DATE_COLUMNS = frozenset({"date", "admission_date", "discharge_date"})
 ID_COLUMNS = frozenset({"contact_id", "woman_id"})
 
 
-def _read_csv(raw: bytes, *, table: str, source: str, logs: Logs) -> pd.DataFrame:
+def _read_csv(
+    raw: bytes, *, table: str, source: str, logs: Logs
+) -> tuple[pd.DataFrame, IntArray | None]:
     """Read a CSV; numbers and dates typed when every value parses, else all text.
 
     The fast path lets Arrow parse numbers and dates; if any value does not parse the
-    file is read again as text, so that validation can say which rows are wrong.
+    file is read again as text, so that validation can say which rows are wrong. Returns
+    the frame and its spreadsheet rows (:func:`spreadsheet_rows`).
     """
     enc = "utf-8" if logs.encoding == "auto" else logs.encoding
     head = raw[:65536].decode(enc, errors="replace").lstrip("\ufeff").splitlines()
@@ -106,21 +143,25 @@ def _read_csv(raw: bytes, *, table: str, source: str, logs: Logs) -> pd.DataFram
         ):
             arrow = arrow.set_column(i, name, arrow.column(i).dictionary_encode())
     frame: pd.DataFrame = arrow.to_pandas()
-    return frame
+    lines = raw.count(b"\n") or raw.count(b"\r")  # fast: no text copy of a large file
+    if lines + (not raw.endswith((b"\n", b"\r"))) == len(frame) + 1:
+        return frame, None
+    text = raw.decode(read_options.encoding, errors="replace").lstrip("\ufeff")
+    return frame, spreadsheet_rows(text, len(frame))
 
 
 def read_xlsx(path: Path, source: str) -> pd.DataFrame:
     """The first sheet of a workbook, every cell as text (blank cells as "")."""
     try:
         frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-    except (ValueError, OSError, KeyError) as exc:
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         msg = f"cannot read as XLSX: {exc}"
         raise LogError(msg, [Problem(msg, source, code="xlsx")]) from None
     return frame
 
 
 def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
-    """Read one log file: every column text, headers mapped to canonical names.
+    """Read one log file, headers mapped to canonical names (see the module docstring).
 
     Raises
     ------
@@ -135,14 +176,15 @@ def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
     except OSError as exc:
         msg = f"cannot read: {exc.strerror}"
         raise LogError(msg, [Problem(msg, source, code="unreadable")]) from None
+    rows = None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame = read_xlsx(path, source)
     else:
-        frame = _read_csv(raw, table=table, source=source, logs=logs)
+        frame, rows = _read_csv(raw, table=table, source=source, logs=logs)
     frame.columns = [str(c).strip() for c in frame.columns]
     rename = {header: canonical for canonical, header in logs.columns.items()}
     frame = frame.rename(columns=rename)
-    return LogFile(table, source, frame, hashlib.sha256(raw).hexdigest())
+    return LogFile(table, source, frame, hashlib.sha256(raw).hexdigest(), rows)
 
 
 def read_logs(logs: Logs, folder: Path) -> list[LogFile]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -89,8 +88,3 @@ def read_output_manifest(folder: Path) -> dict[str, Any]:
         msg = f"{display_path(file)}: not a manifest"
         raise InputError(msg, [Problem(msg)])
     return data
-
-
-def sha256(path: Path) -> str:
-    """SHA-256 of a file (to check that a re-run reads the same inputs)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,4 +1,4 @@
-"""Bundled reference data: the NHS Cost Inflation Index and the PSSRU 2024 staff tables."""
+"""Bundled reference data: the NHS Cost Inflation Index."""
 
 from __future__ import annotations
 
@@ -13,8 +13,3 @@ from rapport_cost.fileio.bundled import data_path
 def nhscii_table() -> pd.DataFrame:
     """``data/nhscii.csv``: one row per financial year and manual edition."""
     return pd.read_csv(data_path("nhscii.csv"), dtype={"manual_edition": str})
-
-
-def pssru_staff_table() -> pd.DataFrame:
-    """``data/pssru_2024_community_staff.csv``: PSSRU 2024 tables 8.2.1 and 9.2.1."""
-    return pd.read_csv(data_path("pssru_2024_community_staff.csv"), dtype={"band": str})
