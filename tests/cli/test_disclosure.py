@@ -85,3 +85,18 @@ def test_default_output_is_watermarked(config: Path) -> None:
 def test_unknown_policy_is_a_usage_error(config: Path) -> None:
     result = invoke(["estimate", "-c", str(config), "--sdc", "strict"], code=2)
     assert "--sdc must be one of nhsd2018, suppress_lt5, none" in result.stderr
+
+
+def test_dsa_of_a_suppressed_unit_is_suppressed(tmp_path: Path) -> None:
+    # unit a of tests/cases/small_dsa has 1-7 women: its one-way results would reveal its
+    # mean cost per woman, so every result column is * (inputs stay visible)
+    config = Path(__file__).parents[1] / "cases" / "small_dsa" / "config.yaml"
+    doc = json.loads(
+        invoke(
+            ["dsa", "-c", str(config), "--site", "a", "-f", "json", "--sdc", "nhsd2018"], code=0
+        ).stdout
+    )
+    rows = doc["tables"]["tornado"]
+    assert rows
+    assert all(r["low_result"] is None and r["swing"] is None for r in rows)
+    assert all(r["low_value"] is not None for r in rows)

@@ -107,6 +107,34 @@ def _by_site(
     return out, cells
 
 
+#: Columns of one-way, threshold and two-way tables that are the analysed output.
+RESULT_COLUMNS = frozenset(
+    {
+        "low_result",
+        "high_result",
+        "swing",
+        "bar_min",
+        "bar_max",
+        "base_result",
+        "threshold",
+        "result",
+    }
+)
+
+
+def _results_of_hidden_site(
+    df: pd.DataFrame, site: str
+) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    out = df.astype(object)
+    cols = [c for c in df.columns if c in RESULT_COLUMNS]
+    out[cols] = SUPPRESSED
+    key = df.columns[0]
+    cells: list[dict[str, object]] = [
+        {"row": str(r), "column": c, "site": site} for r in df[key] for c in cols
+    ]
+    return out, cells
+
+
 def control_result(result: Result, policy: str) -> Result:
     """Apply ``policy`` to every table of ``result`` (a new result; tables copied).
 
@@ -153,6 +181,10 @@ def control_result(result: Result, policy: str) -> Result:
             tables[name], cells = _by_site(df, hidden, policy)
             if cells:
                 suppressed[name] = cells
+        elif str(result.args.get("site")) in hidden:
+            # an analysis of one suppressed unit (dsa --site): its results would reveal it
+            tables[name], cells = _results_of_hidden_site(df, str(result.args["site"]))
+            suppressed[name] = cells
         else:
             tables[name] = df
     info: dict[str, Any] = {

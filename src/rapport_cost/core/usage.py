@@ -214,13 +214,14 @@ def discount_factors(days: Vector, *, rate: float, timing: str) -> Vector:
     return np.asarray(per_year[year], dtype=np.float64)
 
 
-def _study_period(cfg: CostingConfig, contacts: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _study_period(
+    cfg: CostingConfig, contacts: pd.DataFrame, women: pd.DataFrame
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The configured study period, else first to last contact (else first to last admission)."""
     if cfg.study_period is not None:
         return pd.Timestamp(cfg.study_period.start), pd.Timestamp(cfg.study_period.end)
-    if contacts.empty:
-        today = pd.Timestamp("1970-01-01")
-        return today, today
-    return pd.Timestamp(contacts["date"].min()), pd.Timestamp(contacts["date"].max())
+    dates = contacts["date"] if len(contacts) else women["admission_date"]
+    return pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
 
 
 def _pairs(logs: CleanLogs, cfg: CostingConfig, lay: _Layout, n_att: Vector) -> _Pairs:
@@ -324,7 +325,7 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
     pairs = _pairs(logs, cfg, lay, n_att)
 
     # discounting: from each woman's admission; unit-level lines from the study start
-    period = _study_period(cfg, c)
+    period = _study_period(cfg, c, women)
     dates = c["date"].to_numpy()[pairs.contact]
     adm = women["admission_date"].to_numpy()
     is_woman = pairs.line < n_w

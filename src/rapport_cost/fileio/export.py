@@ -62,7 +62,9 @@ def with_nulls(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object and bool((out[col] == SUPPRESSED).any()):
+        column = out[col]
+        text = column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+        if text and bool((column == SUPPRESSED).any()):
             values = out[col].where(out[col] != SUPPRESSED, None)
             numbers = pd.to_numeric(values, errors="coerce")
             out[col] = (
