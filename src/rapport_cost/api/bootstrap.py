@@ -395,15 +395,7 @@ def _from_file(cf: CostsFile, by: Sequence[str], scheme: core.Scheme) -> _Women:
             dict.fromkeys(s for s, b in zip(sites.tolist(), blank.tolist(), strict=True) if not b)
         )
     if n < 2:
-        problems.append(
-            Problem(
-                f"the bootstrap needs at least 2 women, got {n}",
-                source,
-                None,
-                "woman_id",
-                code="too_few_women",
-            )
-        )
+        problems.append(_too_few_women(n, source))
     elif sites is not None and scheme == "stratified":
         for s in order:
             if s == "all":  # reported above
@@ -420,6 +412,16 @@ def _from_file(cf: CostsFile, by: Sequence[str], scheme: core.Scheme) -> _Women:
         {c: _text_column(frame[c])[0].astype(str) for c in subgroup_columns}, index=range(n)
     )
     return _Women(values.astype(np.float64), sites, order, subgroups, source, row)
+
+
+def _too_few_women(n: int, source: str | None) -> Problem:
+    return Problem(
+        f"the bootstrap needs at least 2 women, got {n}",
+        source,
+        None,
+        "woman_id",
+        code="too_few_women",
+    )
 
 
 def _stratum_problem(site: str, n: int, source: str, row: int) -> Problem:
@@ -452,15 +454,7 @@ def _check_built(women: _Women, by: Sequence[str], choices: list[str], scheme: s
             )
     n = women.costs.size
     if n < 2:
-        problems.append(
-            Problem(
-                f"the bootstrap needs at least 2 women, got {n}",
-                source,
-                None,
-                "woman_id",
-                code="too_few_women",
-            )
-        )
+        problems.append(_too_few_women(n, source))
     elif scheme == "stratified" and women.sites is not None:
         for s in women.site_order:
             where = np.flatnonzero(women.sites == s)
