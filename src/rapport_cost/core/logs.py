@@ -25,6 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from rapport_cost.config import CostingConfig
+from rapport_cost.core.ids import KeyArray, short_keys
 from rapport_cost.errors import LogError, Problem
 
 BoolArray = npt.NDArray[np.bool_]
@@ -153,17 +154,23 @@ class _Factor:
     """A text column as integer codes into its distinct, stripped values ("" = blank).
 
     ``uniques`` is a text Index (Arrow-backed when the reader gave Arrow strings), so a
-    million distinct ids are never turned into Python objects.
+    million distinct ids are never turned into Python objects. ``keys`` holds the
+    integer key of each unique (:mod:`rapport_cost.core.ids`) when the column is short
+    ids; lookups between two such columns then match integers, not text.
     """
 
     codes: IntArray
     uniques: pd.Index[str]
+    keys: KeyArray | None = None
 
     @classmethod
     def of(cls, frame: pd.DataFrame, col: str) -> _Factor:
         if col not in frame.columns:
             return cls(np.zeros(len(frame), dtype=np.intp), pd.Index([""], dtype=object))
         s = frame[col]
+        keyed = cls.keyed(s)
+        if keyed is not None:
+            return keyed
         if isinstance(s.dtype, pd.CategoricalDtype):
             codes = np.asarray(s.cat.codes.to_numpy(), dtype=np.intp)
             raw: pd.Index[str] = s.cat.categories.astype(str)
@@ -179,12 +186,46 @@ class _Factor:
         canon, uniques = pd.factorize(np.append(np.asarray(stripped, dtype=object), ""))
         return cls(np.asarray(canon, dtype=np.intp)[codes], pd.Index(uniques, dtype=object))
 
+    @classmethod
+    def keyed(cls, s: pd.Series) -> _Factor | None:
+        """The factor of a column of short ids, by their integer keys (else ``None``).
+
+        Sorted ids (the usual order of an id column, and of a log listed by session) are
+        coded by their runs, without hashing.
+        """
+        keys = short_keys(s)
+        if keys is None:
+            return None
+        if bool((keys[1:] >= keys[:-1]).all()):
+            new_run = np.append(True, keys[1:] != keys[:-1])[: len(keys)]
+            codes = np.cumsum(new_run, dtype=np.intp) - 1
+            uniq, first = keys[new_run], np.flatnonzero(new_run)
+        else:
+            factor_codes, uniq = pd.factorize(keys)
+            codes = np.asarray(factor_codes, dtype=np.intp)
+            first = _first_row_of_value(codes, len(uniq))
+        text = pd.Index(s, dtype=s.dtype).fillna("")
+        uniques = text[first]
+        if not (uniq == 0).any():  # the blank ("", key 0) is always a value
+            uniq = np.append(uniq, np.uint64(0))
+            uniques = uniques.append(pd.Index([""], dtype=text.dtype))
+        return cls(codes, uniques, uniq)
+
     def mask(self, flags: BoolArray) -> BoolArray:
         """Rows whose value's flag (one per distinct value) is true."""
         return flags[self.codes]
 
+    @classmethod
+    def of_values(cls, values: list[str]) -> _Factor:
+        """A factor of the given values (for looking them up)."""
+        return cls(np.arange(len(values), dtype=np.intp), pd.Index(values, dtype=object))
+
+    def blank_values(self) -> BoolArray:
+        """Whether each distinct value is the blank."""
+        return self.keys == 0 if self.keys is not None else np.asarray(self.uniques == "")
+
     def blank(self) -> BoolArray:
-        return self.mask(np.asarray(self.uniques == ""))
+        return self.mask(self.blank_values())
 
     def isin(self, known: set[str]) -> BoolArray:
         return self.mask(np.asarray(self.uniques.isin(list(known))))
@@ -200,20 +241,44 @@ class _Factor:
         return pd.Categorical.from_codes(pos[self.codes], categories=cats)
 
     @functools.cached_property
-    def index(self) -> pd.Index[str]:
-        """The distinct values as an Index (its hash table is built once, then reused)."""
-        return self.uniques
+    def key_index(self) -> pd.Index[Any]:
+        """The keys as an Index, whose hash table is built once, then reused."""
+        assert self.keys is not None
+        return pd.Index(self.keys)
 
-    def first_row_of_value(self) -> IntArray:
-        """For each distinct value, the first row that has it (-1 if none)."""
-        first = np.full(len(self.uniques), -1, dtype=np.intp)
-        rows = np.arange(len(self.codes), dtype=np.intp)
-        first[self.codes[::-1]] = rows[::-1]  # the last write wins: the first row
-        return first
+    def lookup(self, values: _Factor, used: IntArray | None = None) -> IntArray:
+        """Position of each distinct value of ``values`` in ``uniques``, -1 if absent.
+
+        ``used`` restricts ``uniques`` to those positions (and the result indexes them).
+        Integer keys are matched when both sides have them.
+        """
+        index: pd.Index[Any]
+        theirs: pd.Index[Any]
+        if self.keys is not None and values.keys is not None:
+            index, theirs = self.key_index, pd.Index(values.keys)
+        else:
+            index, theirs = self.uniques, values.uniques
+        if used is not None:
+            index = index[used]
+        return np.asarray(index.get_indexer(theirs), dtype=np.intp)
 
     def first_rows(self) -> IntArray:
         """For each row, the first row with the same value."""
-        return self.first_row_of_value()[self.codes]
+        return _first_row_of_value(self.codes, len(self.uniques))[self.codes]
+
+
+def _repeated(values: npt.NDArray[np.int64]) -> BoolArray:
+    """Rows whose value is in an earlier row (compared with the row above when sorted)."""
+    if bool((values[1:] >= values[:-1]).all()):
+        return np.append(False, values[1:] == values[:-1])[: len(values)]
+    return np.asarray(pd.Series(values).duplicated(keep="first").to_numpy(), dtype=bool)
+
+
+def _first_row_of_value(codes: IntArray, n_values: int) -> IntArray:
+    """For each of ``n_values`` codes, the first row that has it (-1 if none)."""
+    first = np.full(n_values, -1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes), dtype=np.intp)[::-1]  # the last write wins
+    return first
 
 
 def _show(v: object) -> str:
@@ -223,8 +288,13 @@ def _show(v: object) -> str:
 
 def _take(values: npt.NDArray[Any], pos: IntArray, fill: object) -> npt.NDArray[Any]:
     """``values[pos]``, with ``fill`` where ``pos`` is -1 (no such row; ``values`` may be empty)."""
-    padded = np.append(values, np.asarray([fill], dtype=values.dtype))
-    return padded[np.where(pos >= 0, pos, len(values))]
+    if len(values) == 0:
+        return np.full(len(pos), fill, dtype=values.dtype)
+    out = np.take(values, pos, mode="clip")
+    missing = pos < 0
+    if missing.any():
+        out[missing] = fill
+    return out
 
 
 def _numbers(frame: pd.DataFrame, col: str) -> tuple[FloatArray, BoolArray, BoolArray, list[str]]:
@@ -273,23 +343,22 @@ def _dates(
     return parsed[f.codes], f.mask(blank_u), bad, f.at(bad)
 
 
-def _positions(keys: _Factor, values: pd.Index[str], rows: IntArray | None = None) -> IntArray:
-    """Row of the first key equal to each of ``values`` (-1 if none, or blank).
+def _positions(keys: _Factor, values: _Factor, rows: IntArray | None = None) -> IntArray:
+    """Row of the first key equal to each distinct value of ``values`` (-1 if none, or blank).
 
     ``rows`` restricts the keys to those rows (and the result indexes the full table).
     """
     codes = keys.codes if rows is None else keys.codes[rows]
     if codes.size == 0:
-        return np.full(len(values), -1, dtype=np.intp)
-    first = np.full(len(keys.uniques), -1, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes), dtype=np.intp)[::-1]  # the last write wins
-    first[np.asarray(keys.uniques == "")] = -1  # a blank matches nothing
+        return np.full(len(values.uniques), -1, dtype=np.intp)
+    first = _first_row_of_value(codes, len(keys.uniques))
+    first[keys.blank_values()] = -1  # a blank matches nothing
     if rows is None:
-        hit = keys.index.get_indexer(values)  # the whole table: its cached hash table
+        hit = keys.lookup(values)  # the whole table: its cached hash table
         pos = np.where(hit >= 0, first[np.maximum(hit, 0)], -1)
     else:  # a few rows: hash only the values they use
         used = np.flatnonzero(first >= 0)
-        hit = keys.uniques[used].get_indexer(values)
+        hit = keys.lookup(values, used)
         found = np.where(hit >= 0, first[used[np.maximum(hit, 0)]], -1)
         pos = np.where(found >= 0, rows[np.maximum(found, 0)], -1)
     return np.asarray(pos, dtype=np.intp)
@@ -324,6 +393,11 @@ def _number_column(
     default: float = 0.0,
     integer: bool = False,
 ) -> FloatArray:
+    s = table.frame[col] if col in table.frame.columns else None
+    if s is not None and s.dtype == np.float64 and len(s):  # the clean case, checked at once
+        v = s.to_numpy()
+        if v.min() >= 0 and v.max() < np.inf and (not integer or (v == np.floor(v)).all()):
+            return v  # no NaN (it fails >=), none negative, infinite or fractional
     values, blank, bad, bad_text = _numbers(table.frame, col)
     kind = "a whole number" if integer else "a number"
     problems.add(
@@ -386,13 +460,15 @@ def _unique_ids(frame: pd.DataFrame, col: str) -> _Factor | None:
 
 def _ids(table: LogTable, problems: _Problems, col: str, what: str) -> _Factor:
     """An id column: required and unique."""
-    fast = _unique_ids(table.frame, col)
+    frame = table.frame
+    keyed = _Factor.keyed(frame[col]) if col in frame.columns else None
+    fast = _unique_ids(frame, col) if keyed is None else None
     if fast is not None:
         return fast
-    f = _Factor.of(table.frame, col)
+    f = keyed or _Factor.of(frame, col)
     blank = f.blank()
     problems.add(table, blank, col, "is missing (required)", "missing_value")
-    if len(f.uniques) - int(np.asarray(f.uniques == "").sum()) < int((~blank).sum()):
+    if int((~f.blank_values()).sum()) < int((~blank).sum()):
         first = f.first_rows()
         dup = ~blank & (first != np.arange(len(f.codes)))
         rows = table.row_numbers()
@@ -527,16 +603,16 @@ def _women(
     )
     out = pd.DataFrame(
         {
-            "woman_id": np.asarray(ids.uniques[ids.codes], dtype=object),
+            "woman_id": ids.uniques[ids.codes],
             "site": site.categorical(sites),
             "admission_date": adm,
             "discharge_date": dis,
         }
     )
     for col in frame.columns:
-        if col not in out.columns:
+        if col not in out.columns:  # a subgroup column: a few stripped values, as codes
             f = _Factor.of(frame, col)
-            out[col] = np.asarray(f.uniques[f.codes], dtype=object)
+            out[col] = pd.Categorical.from_codes(f.codes, pd.Index(f.uniques, dtype=object))
     return out, ids
 
 
@@ -614,7 +690,7 @@ def _contacts(
         "must be empty for a shared session; list its attendees in the attendance log",
         "woman_on_shared",
     )
-    w_pos_u = _positions(woman_ids, wf.uniques)
+    w_pos_u = _positions(woman_ids, wf)
     woman = np.where(one, w_pos_u[wf.codes], -1)
     problems.add(
         table, one & ~w_blank & (woman < 0), "woman_id", "is not in the women log", "unknown_woman"
@@ -729,17 +805,17 @@ def _attendance(
     problems.add(table, w_blank, "woman_id", "is missing (required)", "missing_value")
     # look up only the shared sessions' ids: a quarter of the contacts
     shared_rows = np.flatnonzero(contacts["shared"].to_numpy())
-    c_pos = _positions(contact_ids, cf.uniques, shared_rows)[cf.codes]
-    w_pos = _positions(woman_ids, wf.uniques)[wf.codes]
+    c_pos = _positions(contact_ids, cf, shared_rows)[cf.codes]
+    w_pos = _positions(woman_ids, wf)[wf.codes]
     keep = ~c_blank & ~w_blank
     unmatched = keep & (c_pos < 0)
     if unmatched.any():
         # an id that is not a shared session: a one-to-one, or not in the contacts log
-        found = _positions(contact_ids, pd.Index(cf.at(unmatched), dtype=object)) >= 0
+        found = _positions(contact_ids, _Factor.of_values(cf.at(unmatched))) >= 0
         one = np.zeros(len(keep), bool)
         one[np.flatnonzero(unmatched)[found]] = True
         rows = contacts["row"].to_numpy()
-        first = _positions(contact_ids, pd.Index(cf.at(one), dtype=object))
+        first = _positions(contact_ids, _Factor.of_values(cf.at(one)))
         problems.add(
             table,
             one,
@@ -777,7 +853,7 @@ def _attendance(
     keep &= ~unknown_w
     # the same woman twice at one session
     pair = c_pos.astype(np.int64) * (len(women) + 1) + w_pos
-    dup = pd.Series(pair).duplicated(keep="first").to_numpy() & keep  # hashed, not sorted
+    dup = _repeated(pair) & keep
     _apply_policy(
         table,
         problems,

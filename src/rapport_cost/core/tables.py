@@ -91,10 +91,14 @@ def _describe(values: npt.NDArray[np.float64]) -> dict[str, float]:
 
 def _masks(usage: UsageModel) -> list[tuple[str, BoolVector, BoolVector, BoolVector]]:
     """(site, women mask, lines mask, site-row mask) for each site and then ``all``."""
-    w, ln = usage.women["site"].to_numpy(), usage.lines["site"].to_numpy()
-    sites = np.array(usage.sites, dtype=object)
-    out = [(s, w == s, ln == s, sites == s) for s in usage.sites]
-    out.append(("all", np.ones(len(w), bool), np.ones(len(ln), bool), np.ones(len(sites), bool)))
+    w = pd.Categorical(usage.women["site"], categories=list(usage.sites)).codes
+    ln = pd.Categorical(usage.lines["site"], categories=list(usage.sites)).codes
+    out = [
+        (s, w == i, ln == i, np.arange(len(usage.sites)) == i) for i, s in enumerate(usage.sites)
+    ]
+    out.append(
+        ("all", np.ones(len(w), bool), np.ones(len(ln), bool), np.ones(len(usage.sites), bool))
+    )
     return out
 
 
@@ -110,17 +114,18 @@ def per_unit_table(
     per-woman costs, women with no contacts included at 0.
     """
     stats = usage.site_stats
+    masks = _masks(usage)
+    # admissions of a unit: as stated under sites, else its rows in the women log
+    unit_admissions = np.array(
+        [admissions.get(site, int(wm.sum())) for site, wm, _, _ in masks[:-1]]
+    )
     rows = []
-    for site, wm, lm, sm in _masks(usage):
+    for site, wm, lm, sm in masks:
         women_cost = float(woman_total[wm].sum())
         unit_cost = float(line_total[lm].sum())
         total = women_cost + unit_cost
         n_women = int(wm.sum())
-        # admissions of a unit: as stated under sites, else its rows in the women log
-        adm = sum(
-            admissions.get(str(s), int((usage.women["site"] == s).sum()))
-            for s in np.array(usage.sites)[sm]
-        )
+        adm = int(unit_admissions[sm].sum())
         rows.append(
             {
                 "site": site,
@@ -142,13 +147,15 @@ def per_woman_table(
     usage: UsageModel, component_names: list[str], component_costs: Matrix
 ) -> pd.DataFrame:
     """Table ``per_woman``: every woman, those with no contacts at 0, one column per component."""
-    df = usage.women[["woman_id", "site"]].copy()
-    df["total_cost"] = component_costs.sum(axis=1)
-    df["contacts"] = usage.woman_stats["contacts"].to_numpy()
-    df["contact_hours"] = usage.woman_stats["contact_hours"].to_numpy()
-    for i, name in enumerate(component_names):
-        df[name] = component_costs[:, i]
-    return df
+    columns = {
+        "woman_id": usage.women["woman_id"].to_numpy(),
+        "site": usage.women["site"].to_numpy(),
+        "total_cost": component_costs.sum(axis=1),
+        "contacts": usage.woman_stats["contacts"].to_numpy(),
+        "contact_hours": usage.woman_stats["contact_hours"].to_numpy(),
+    }
+    columns.update({name: component_costs[:, i] for i, name in enumerate(component_names)})
+    return pd.DataFrame(columns)
 
 
 def by_contact_type_table(

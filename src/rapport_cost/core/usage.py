@@ -208,7 +208,7 @@ def discount_factors(days: Vector, *, rate: float, timing: str) -> Vector:
     Year ``j = floor(days / 365.25) + 1`` is discounted with ``t = j − 1`` (``start``),
     ``j`` (``end``) or ``j − 0.5`` (``mid``).
     """
-    year = (np.maximum(days, 0.0) // DAYS_PER_YEAR).astype(np.intp)  # year j - 1
+    year = (np.maximum(days, 0.0) / DAYS_PER_YEAR).astype(np.intp)  # year j - 1 (truncated)
     shift = {"start": 0.0, "end": 1.0, "mid": 0.5}[timing]
     per_year = (1.0 + rate) ** -(np.arange(int(year.max(initial=0)) + 1) + shift)
     return np.asarray(per_year[year], dtype=np.float64)
@@ -395,13 +395,15 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
     # allocation keys for non-contact costs: discounted mass per line, undiscounted per site
     delivered = np.where(shared, n_att > 0, attended)
     hours = np.where(delivered, dur_h, 0.0)
+    pair_hours = hours[pairs.contact]
     sessions = delivered.astype(np.float64)
-    supported = (
-        np.bincount(pairs.line[is_woman & (pairs.share > 0)], minlength=lay.n_lines) > 0
-    ).astype(np.float64)
+    supported = (_sum_by(pairs.line, (pairs.share > 0).astype(np.float64), lay.n_lines) > 0).astype(
+        np.float64
+    )
+    supported[n_w:] = 0.0  # unit-level lines are not women
     keys = {
         "contact_hours": (
-            _sum_by(pairs.line, weight * hours[pairs.contact], lay.n_lines),
+            _sum_by(pairs.line, weight * pair_hours, lay.n_lines),
             _sum_by(lay.contact_site, hours, n_sites),
         ),
         "sessions": (
@@ -426,10 +428,11 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
             )
     st = logs.staff_time
     if len(st) and cfg.costing.staff_time == "explicit":
+        st_site, st_role, st_hours = _codes(st["site"], sites), st["role"].to_numpy(), st["hours"]
         for j, d in enumerate(drivers):
-            rows = st[st["role"] == d.item] if d.kind == "staff" else st.iloc[:0]
-            if len(rows):
-                by_site = _sum_by(_codes(rows["site"], sites), rows["hours"].to_numpy(), n_sites)
+            rows = (st_role == d.item) & (d.kind == "staff")
+            if rows.any():
+                by_site = _sum_by(st_site[rows], st_hours.to_numpy()[rows], n_sites)
                 allocator.allocate(
                     j,
                     by_site,
@@ -456,11 +459,10 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
                     undiscounted[:, j] = 0.0
                     q_types[:, j] = 0.0
 
-    w_pairs = is_woman
     woman_stats = pd.DataFrame(
         {
-            "contacts": np.bincount(pairs.line[w_pairs], minlength=n_w)[:n_w],
-            "contact_hours": _sum_by(pairs.line[w_pairs], hours[pairs.contact[w_pairs]], n_w)[:n_w],
+            "contacts": np.bincount(pairs.line, minlength=lay.n_lines)[:n_w],
+            "contact_hours": _sum_by(pairs.line, pair_hours, lay.n_lines)[:n_w],
         }
     )
     return UsageModel(

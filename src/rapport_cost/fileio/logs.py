@@ -13,7 +13,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import mmap
+import os
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,67 +90,105 @@ DATE_COLUMNS = frozenset({"date", "admission_date", "discharge_date"})
 ID_COLUMNS = frozenset({"contact_id", "woman_id"})
 
 
-def _read_csv(
-    raw: bytes, *, table: str, source: str, logs: Logs
-) -> tuple[pd.DataFrame, IntArray | None]:
+_TEXT = pa.string()
+_CODED_TEXT = pa.dictionary(pa.int32(), pa.string())
+
+
+def _column_types(columns: list[str], logs: Logs, *, typed: bool) -> dict[str, pa.DataType]:
+    """Arrow type of each header.
+
+    Numbers and dates are typed when ``typed``; ids are text; other text is
+    dictionary-encoded (a few distinct values, stored as codes).
+    """
+    canonical = {header: name for name, header in logs.columns.items()}
+    out: dict[str, pa.DataType] = {}
+    for header in columns:
+        name = canonical.get(header, header)
+        if typed and name in NUMBER_COLUMNS:
+            out[header] = pa.float64()
+        elif typed and name in DATE_COLUMNS:
+            out[header] = pa.timestamp("s")
+        else:
+            out[header] = _TEXT if name in ID_COLUMNS else _CODED_TEXT
+    return out
+
+
+Bytes = bytes | mmap.mmap
+
+
+def _count_lines(raw: Bytes) -> int:
+    """Number of line breaks (LF, or CR in a file without any LF)."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    return int(np.count_nonzero(data == ord("\n"))) or int(np.count_nonzero(data == ord("\r")))
+
+
+def _scan(raw: Bytes) -> tuple[str, int]:
+    """SHA-256 of the file and its number of lines.
+
+    Run beside the parser: both are scans of the whole file.
+    """
+    return hashlib.sha256(raw).hexdigest(), _count_lines(raw)
+
+
+def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, str, IntArray | None]:
     """Read a CSV; numbers and dates typed when every value parses, else all text.
 
     The fast path lets Arrow parse numbers and dates; if any value does not parse the
     file is read again as text, so that validation can say which rows are wrong. Returns
-    the frame and its spreadsheet rows (:func:`spreadsheet_rows`).
+    the frame, the file's SHA-256 and its spreadsheet rows (:func:`spreadsheet_rows`).
     """
     enc = "utf-8" if logs.encoding == "auto" else logs.encoding
     head = raw[:65536].decode(enc, errors="replace").lstrip("\ufeff").splitlines()
     if not head or not head[0].strip():
         msg = "the file is empty or has no header row"
         raise LogError(msg, [Problem(msg, source, 1, code="empty_file")])
-    columns = [str(c).strip() for c in pd.read_csv(io.StringIO(head[0]), nrows=0).columns]
-    canonical = {header: name for name, header in logs.columns.items()}
-    typed: dict[str, pa.DataType] = {}
-    for header in columns:
-        name = canonical.get(header, header)
-        if name in NUMBER_COLUMNS:
-            typed[header] = pa.float64()
-        elif name in DATE_COLUMNS:
-            typed[header] = pa.timestamp("s")
-        else:
-            typed[header] = pa.string()
+    columns = [c.strip() for c in next(csv.reader([head[0]]))]
     read_options = pa_csv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc)
-    try:
+    with ThreadPoolExecutor(1) as pool:
+        scan = pool.submit(_scan, raw)
         try:
-            arrow = pa_csv.read_csv(
-                io.BytesIO(raw),
-                read_options=read_options,
-                convert_options=pa_csv.ConvertOptions(
-                    column_types=typed, timestamp_parsers=[logs.date_format]
-                ),
-            )
-        except pa.ArrowInvalid:
-            # a value that does not parse, or not UTF-8 (then Windows-1252, as Excel writes)
-            if logs.encoding == "auto" and _decode_choice(raw, "auto") == "cp1252":
-                read_options = pa_csv.ReadOptions(encoding="cp1252")
-            arrow = pa_csv.read_csv(
-                io.BytesIO(raw),
-                read_options=read_options,
-                convert_options=pa_csv.ConvertOptions(
-                    column_types={c: pa.string() for c in columns}, strings_can_be_null=False
-                ),
-            )
-    except pa.ArrowInvalid as exc:
-        msg = f"cannot read as CSV: {exc}"
-        raise LogError(msg, [Problem(msg, source, code="csv_syntax")]) from None
-    for i, name in enumerate(arrow.column_names):
-        if (
-            pa.types.is_string(arrow.schema.field(i).type)
-            and canonical.get(name, name) not in ID_COLUMNS
-        ):
-            arrow = arrow.set_column(i, name, arrow.column(i).dictionary_encode())
+            try:
+                arrow = pa_csv.read_csv(
+                    pa.BufferReader(pa.py_buffer(raw)),
+                    read_options=read_options,
+                    convert_options=pa_csv.ConvertOptions(
+                        column_types=_column_types(columns, logs, typed=True),
+                        timestamp_parsers=[logs.date_format],
+                    ),
+                )
+            except pa.ArrowInvalid:
+                # a value that does not parse, or not UTF-8 (then Windows-1252, as Excel writes)
+                if logs.encoding == "auto" and _decode_choice(raw[:], "auto") == "cp1252":
+                    read_options = pa_csv.ReadOptions(encoding="cp1252")
+                arrow = pa_csv.read_csv(
+                    pa.BufferReader(pa.py_buffer(raw)),
+                    read_options=read_options,
+                    convert_options=pa_csv.ConvertOptions(
+                        column_types=_column_types(columns, logs, typed=False),
+                        strings_can_be_null=False,
+                    ),
+                )
+        except pa.ArrowInvalid as exc:
+            msg = f"cannot read as CSV: {exc}"
+            raise LogError(msg, [Problem(msg, source, code="csv_syntax")]) from None
+        sha256, lines = scan.result()
     frame: pd.DataFrame = arrow.to_pandas()
-    lines = raw.count(b"\n") or raw.count(b"\r")  # fast: no text copy of a large file
-    if lines + (not raw.endswith((b"\n", b"\r"))) == len(frame) + 1:
-        return frame, None
-    text = raw.decode(read_options.encoding, errors="replace").lstrip("\ufeff")
-    return frame, spreadsheet_rows(text, len(frame))
+    if lines + (raw[-1:] not in (b"\n", b"\r")) == len(frame) + 1:
+        return frame, sha256, None  # a line for the header and one for each row
+    text = raw[:].decode(read_options.encoding, errors="replace").lstrip("\ufeff")
+    return frame, sha256, spreadsheet_rows(text, len(frame))
+
+
+def _mapped(path: Path) -> Bytes:
+    """The file's bytes, memory-mapped (a large file is not copied), or ``b""`` if empty.
+
+    The map is not closed here: Arrow may keep views of it, and it is unmapped when the
+    last one goes.
+    """
+    with path.open("rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def read_xlsx(path: Path, source: str) -> pd.DataFrame:
@@ -168,23 +209,23 @@ def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
     LogError
         If the file is missing, unreadable or not a table.
     """
+    rows = None
     try:
-        raw = path.read_bytes()
+        raw = _mapped(path)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            frame, sha256 = read_xlsx(path, source), hashlib.sha256(raw).hexdigest()
+        else:
+            frame, sha256, rows = _read_csv(raw, source=source, logs=logs)
     except FileNotFoundError:
         msg = "file not found"
         raise LogError(msg, [Problem(f"{table} log not found", source, code="not_found")]) from None
     except OSError as exc:
         msg = f"cannot read: {exc.strerror}"
         raise LogError(msg, [Problem(msg, source, code="unreadable")]) from None
-    rows = None
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = read_xlsx(path, source)
-    else:
-        frame, rows = _read_csv(raw, table=table, source=source, logs=logs)
     frame.columns = [str(c).strip() for c in frame.columns]
     rename = {header: canonical for canonical, header in logs.columns.items()}
     frame = frame.rename(columns=rename)
-    return LogFile(table, source, frame, hashlib.sha256(raw).hexdigest(), rows)
+    return LogFile(table, source, frame, sha256, rows)
 
 
 def read_logs(logs: Logs, folder: Path) -> list[LogFile]:

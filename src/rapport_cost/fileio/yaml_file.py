@@ -39,7 +39,7 @@ def parse_yaml(text: str, *, source: str) -> YamlDocument:
     source
         The file name to put in messages.
     """
-    loader = yaml.SafeLoader(text)
+    loader = yaml.CSafeLoader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -71,7 +71,7 @@ def parse_yaml(text: str, *, source: str) -> YamlDocument:
 def _build(
     node: yaml.Node,
     path: DocPath,
-    loader: yaml.SafeLoader,
+    loader: yaml.CSafeLoader,
     doc: YamlDocument,
     problems: list[Problem],
     source: str,
