@@ -90,6 +90,20 @@ def test_base_case(tmp_path: Path) -> None:
     assert any("group_without_attendees: unit applied to 1 row" in w for w in r.warnings)
 
 
+def test_per_unit_mean_minutes_and_contacts_by_type(tmp_path: Path) -> None:
+    # METHODS C-14. Minutes of the contacts each woman had: W1 C1 60 + C2 90 = 150;
+    # W2 C2 90 (she missed C3); W3 C4 60; W4 none. Contacts she took part in, by type:
+    # one-to-ones W1 1, W2 0, W3 1, W4 0; groups W1 1, W2 1 (C5 nobody came)
+    pu = run(tmp_path).tables["per_unit"].set_index("site")
+    assert pu["mean_contact_minutes"].to_dict() == pytest.approx(
+        {"a": (150 + 90) / 2, "b": (60 + 0) / 2, "all": (150 + 90 + 60 + 0) / 4}
+    )
+    assert pu["mean_contacts_one_to_one"].to_dict() == pytest.approx(
+        {"a": 0.5, "b": 0.5, "all": 0.5}
+    )
+    assert pu["mean_contacts_group"].to_dict() == pytest.approx({"a": 1.0, "b": 0.0, "all": 0.5})
+
+
 def test_components_and_quantities(tmp_path: Path) -> None:
     r = run(tmp_path)
     w1 = r.tables["per_woman"].set_index("woman_id").loc["W1"]

@@ -89,6 +89,10 @@ def _describe(values: npt.NDArray[np.float64]) -> dict[str, float]:
     }
 
 
+def _mean(values: npt.NDArray[np.float64]) -> float:
+    return float(values.mean()) if values.size else float("nan")
+
+
 def _masks(usage: UsageModel) -> list[tuple[str, BoolVector, BoolVector, BoolVector]]:
     """(site, women mask, lines mask, site-row mask) for each site and then ``all``."""
     w = pd.Categorical(usage.women["site"], categories=list(usage.sites)).codes
@@ -111,7 +115,9 @@ def per_unit_table(
     (``unit_level_cost``: non-participants, idle capacity, unattended sessions, ...);
     ``cost_per_admission`` divides it by the unit's admissions (``sites.<site>.admissions``,
     else the unit's rows in the women log). The mean, SD, median and quartiles are of the
-    per-woman costs, women with no contacts included at 0.
+    per-woman costs, women with no contacts included at 0; so are ``mean_contact_minutes``
+    (minutes of the contacts each woman had, whole sessions) and ``mean_contacts_<type>``
+    (contacts of each type she took part in).
     """
     stats = usage.site_stats
     masks = _masks(usage)
@@ -119,6 +125,8 @@ def per_unit_table(
     unit_admissions = np.array(
         [admissions.get(site, int(wm.sum())) for site, wm, _, _ in masks[:-1]]
     )
+    hours = usage.woman_stats["contact_hours"].to_numpy()
+    by_type = usage.woman_stats.filter(regex="^contacts_")
     rows = []
     for site, wm, lm, sm in masks:
         women_cost = float(woman_total[wm].sum())
@@ -138,6 +146,8 @@ def per_unit_table(
                 "unit_level_cost": unit_cost,
                 **_describe(woman_total[wm]),
                 "cost_per_admission": total / adm if adm else float("nan"),
+                "mean_contact_minutes": _mean(60.0 * hours[wm]),
+                **{f"mean_{c}": _mean(by_type[c].to_numpy()[wm]) for c in by_type.columns},
             }
         )
     return pd.DataFrame(rows)

@@ -98,7 +98,8 @@ class UsageModel:
         Shape ``(n_sites, n_drivers)``: the quantities before discounting.
     site_stats, type_stats, woman_stats
         ``contacts`` and ``contact_hours`` (hours of contacts that took place) per site,
-        per row of ``types`` and per woman; ``sessions`` delivered per site.
+        per row of ``types`` and per woman; ``sessions`` delivered per site; and per
+        woman ``contacts_<type>``, the contacts of each type she took part in.
     """
 
     drivers: tuple[Driver, ...]
@@ -459,10 +460,19 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
                     undiscounted[:, j] = 0.0
                     q_types[:, j] = 0.0
 
+    # contacts of each type each woman took part in (not one-to-ones she missed)
+    n_ct = len(cfg.contact_types)
+    took_part = np.flatnonzero(
+        is_woman & delivered[pairs.contact] & (type_code[pairs.contact] >= 0)
+    )
+    by_type = np.bincount(
+        pairs.line[took_part] * n_ct + type_code[pairs.contact[took_part]], minlength=n_w * n_ct
+    ).reshape(n_w, n_ct)
     woman_stats = pd.DataFrame(
         {
             "contacts": np.bincount(pairs.line, minlength=lay.n_lines)[:n_w],
             "contact_hours": _sum_by(pairs.line, pair_hours, lay.n_lines)[:n_w],
+            **{f"contacts_{t}": by_type[:, k] for k, t in enumerate(cfg.contact_types)},
         }
     )
     return UsageModel(
