@@ -96,6 +96,14 @@ def test_unknown_path_is_exit_2_naming_scenario_path_and_line(tmp_path: Path) ->
     )
 
 
+def test_validate_checks_the_scenarios_too(tmp_path: Path) -> None:
+    path = _case(tmp_path, {"typo": {"set": {"roles.volunter.hourly_rate": 20}}})
+    result = invoke(["validate", "-c", str(path)], code=1)
+    line = _line_of(path, "roles.volunter.hourly_rate")
+    assert f"config.yaml:{line}: scenario 'typo': roles.volunter.hourly_rate: " in result.stderr
+    invoke(["validate", "-c", str(_case(tmp_path / "ok", {"ok": {"set": {}}}))], code=0)
+
+
 def test_valid_path_absent_from_the_file_is_accepted(tmp_path: Path) -> None:
     # the small case has no costing section: costing.group_split is still a valid path
     path = _case(tmp_path, {"tw": {"set": {"costing.group_split": "time_weighted"}}})

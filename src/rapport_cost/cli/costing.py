@@ -84,19 +84,21 @@ def validate(
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Check the config and its activity logs; exit 0 only if clean, 1 if problems."""
+    """Check the config, its scenarios and its activity logs; exit 0 only if clean, 1 if not."""
 
     def action() -> int:
         try:
             prep = api.prepare(config)
             if prep.config.logs is not None:
-                api.build(prep)
+                built = api.build(prep)
+                if prep.config.scenarios:
+                    api.scenario_configs(built)
         except RapportError as exc:
             if exc.exit_code != ExitCode.INVALID_INPUT:
                 raise
             render.print_error(exc)
             return int(ExitCode.CHECK_FAILED)
-        render.stderr.print("no problems found in the config and its logs")
+        render.stderr.print("no problems found in the config, its scenarios and its logs")
         return 0
 
     run(action, debug=debug)
