@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rapport_cost.core.ids import short_keys
+from rapport_cost.core.ids import factorize_keys, short_keys
 
 
 def text(values: list[str | None]) -> pd.Series:
@@ -82,3 +83,12 @@ def test_keys_are_equal_and_ordered_as_the_ids_are(ids: list[str]) -> None:
         for j, b in enumerate(ids):
             assert (keys[i] == keys[j]) == (a == b)
             assert (keys[i] < keys[j]) == (a.encode() < b.encode())
+
+
+def test_factorize_keys_codes_in_order_of_first_appearance() -> None:
+    keys = np.array([30, 10, 30, 20, 10], dtype=np.uint64)
+    codes, uniques = factorize_keys(keys)
+    # 30 first (code 0), then 10 (code 1), then 20 (code 2), as pandas.factorize orders them
+    assert codes.tolist() == [0, 1, 0, 2, 1]
+    assert uniques.tolist() == [30, 10, 20]
+    assert uniques.dtype == np.uint64

@@ -10,13 +10,14 @@ the order of such keys costs a fraction of doing it on text. Columns that do not
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 KeyArray = npt.NDArray[np.uint64]
+IntArray = npt.NDArray[np.intp]
 
 #: Longest id, in bytes, that fits a key.
 MAX_BYTES = 8
@@ -47,10 +48,10 @@ def short_keys(values: pd.Series) -> KeyArray | None:
     dtype = values.dtype
     if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
         return None
-    arr = pa.chunked_array(pa.array(values)).combine_chunks()
+    arr = values.array.__arrow_array__().combine_chunks()  # pandas holds it: no copy
     if arr.null_count:
-        arr = pc.fill_null(arr, "")
-    offsets_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+        arr = arr.fill_null("")
+    offsets_type = np.int64 if arr.type == "large_string" else np.int32
     _, offsets_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(
         offsets_buf,
@@ -93,3 +94,24 @@ def short_keys(values: pd.Series) -> KeyArray | None:
     out = np.zeros(len(arr), dtype=np.uint64)
     out[filled] = keys
     return out
+
+
+def factorize_keys(keys: KeyArray) -> tuple[IntArray, KeyArray]:
+    """Codes and distinct keys in order of first appearance, as :func:`pandas.factorize`.
+
+    Hashed by Arrow (through pandas' Arrow-backed arrays), a few times faster than
+    pandas' own hash table on a million keys.
+
+    Parameters
+    ----------
+    keys
+        Shape ``(n,)``.
+
+    Returns
+    -------
+    (codes, uniques)
+        Shapes ``(n,)`` and ``(n_distinct,)``.
+    """
+    arrow_keys: Any = pd.array(keys, dtype="uint64[pyarrow]")  # type: ignore[call-overload]
+    codes, uniques = pd.factorize(arrow_keys)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=np.uint64)

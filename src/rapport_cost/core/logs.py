@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from rapport_cost.config import CostingConfig
-from rapport_cost.core.ids import KeyArray, short_keys
+from rapport_cost.core.ids import KeyArray, factorize_keys, short_keys
 from rapport_cost.errors import LogError, Problem
 
 BoolArray = npt.NDArray[np.bool_]
@@ -178,10 +178,15 @@ class _Factor:
             factor_codes, uniq = pd.factorize(s, use_na_sentinel=True)
             codes = np.asarray(factor_codes, dtype=np.intp)
             raw = pd.Index(uniq).astype(str)
-        codes = np.where(codes < 0, len(raw), codes)  # NA becomes the blank appended last
         stripped = raw.str.strip()
-        if not (stripped == "").any() and bool((stripped == raw).all()):
-            return cls(codes, raw.append(pd.Index([""], dtype=raw.dtype)))
+        if bool((stripped == raw).all()):  # nothing to strip: the values are the uniques
+            blank = np.flatnonzero(np.asarray(raw == ""))
+            if blank.size == 0:  # the blank is always a value, appended last
+                blank, raw = np.array([len(raw)]), raw.append(pd.Index([""], dtype=raw.dtype))
+            codes = np.where(codes < 0, blank[0], codes)  # NA is blank
+            keys = short_keys(pd.Series(raw, copy=False))
+            return cls(codes, raw, keys)
+        codes = np.where(codes < 0, len(raw), codes)  # NA becomes the blank appended last
         # values equal after stripping share one code; blanks share the code of ""
         canon, uniques = pd.factorize(np.append(np.asarray(stripped, dtype=object), ""))
         return cls(np.asarray(canon, dtype=np.intp)[codes], pd.Index(uniques, dtype=object))
@@ -201,8 +206,7 @@ class _Factor:
             codes = np.cumsum(new_run, dtype=np.intp) - 1
             uniq, first = keys[new_run], np.flatnonzero(new_run)
         else:
-            factor_codes, uniq = pd.factorize(keys)
-            codes = np.asarray(factor_codes, dtype=np.intp)
+            codes, uniq = factorize_keys(keys)
             first = _first_row_of_value(codes, len(uniq))
         text = pd.Index(s, dtype=s.dtype).fillna("")
         uniques = text[first]

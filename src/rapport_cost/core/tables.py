@@ -157,15 +157,18 @@ def per_woman_table(
     usage: UsageModel, component_names: list[str], component_costs: Matrix
 ) -> pd.DataFrame:
     """Table ``per_woman``: every woman, those with no contacts at 0, one column per component."""
-    columns = {
-        "woman_id": usage.women["woman_id"].to_numpy(),
-        "site": usage.women["site"].to_numpy(),
-        "total_cost": component_costs.sum(axis=1),
-        "contacts": usage.woman_stats["contacts"].to_numpy(),
-        "contact_hours": usage.woman_stats["contact_hours"].to_numpy(),
-    }
-    columns.update({name: component_costs[:, i] for i, name in enumerate(component_names)})
-    return pd.DataFrame(columns)
+    head = pd.DataFrame(
+        {
+            "woman_id": usage.women["woman_id"].to_numpy(),
+            "site": usage.women["site"].to_numpy(),
+            "total_cost": component_costs.sum(axis=1),
+            "contacts": usage.woman_stats["contacts"].to_numpy(),
+            "contact_hours": usage.woman_stats["contact_hours"].to_numpy(),
+        }
+    )
+    # the components as one block, not a column at a time
+    costs = pd.DataFrame(component_costs, columns=component_names, copy=False)
+    return pd.concat([head, costs], axis=1)
 
 
 def by_contact_type_table(

@@ -27,6 +27,7 @@ How contacts become quantities (METHODS C-6 to C-12):
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,10 +148,8 @@ class UsageModel:
         n = len(self.sites)
         w = _codes(self.women["site"], self.sites)
         ln = _codes(self.lines["site"], self.sites)
-        qw = np.zeros((n, self.n_drivers))
-        ql = np.zeros((n, self.n_drivers))
-        np.add.at(qw, w, self.q_women)
-        np.add.at(ql, ln, self.q_lines)
+        qw = np.stack([self.q_women[w == s].sum(axis=0) for s in range(n)]).reshape(n, -1)
+        ql = np.stack([self.q_lines[ln == s].sum(axis=0) for s in range(n)]).reshape(n, -1)
         return qw, ql, np.bincount(w, minlength=n).astype(np.float64)
 
 
@@ -372,26 +371,34 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
         msg = f"miles are logged but there is no resource {mileage!r} with unit: mile"
         raise ConfigError(msg, [Problem(msg, field="costing.mileage_resource")])
     role_col = {r: i for i, r in enumerate(logs.roles)}
-    for j, d in enumerate(drivers):
+
+    def per_contact(d: Driver) -> Vector | None:
+        """Units of driver ``d`` at each contact, shape ``(n_contacts,)``."""
         if d.kind in ("staff", "contact"):
-            q = logs.facilitators[:, role_col[d.item]] * staff_h
-        elif d.kind == "residual":
-            q = logs.facilitators[:, role_col[d.item]] * dur_h
-        elif d.kind == "resource":
-            # units per contact of each type; the last entry serves type code -1
-            use = [ct.resources.get(d.item) for ct in cfg.contact_types.values()] + [None]
-            hour, attendee, session = (
-                np.array([u == name for u in use])[type_code]
-                for name in ("per_hour", "per_attendee", "per_session")
-            )
-            q = np.where(hour, dur_h, 0.0) + np.where(attendee, n_att, 0.0) + session
-            if d.item == mileage:
-                q = q + miles
-        else:
-            continue
-        q_lines[:, j] = _sum_by(pairs.line, weight * q[pairs.contact], lay.n_lines)
-        undiscounted[:, j] = _sum_by(lay.contact_site, q, n_sites)
-        q_types[:, j] = _sum_by(type_row, effective * q, n_sites * n_types)
+            return logs.facilitators[:, role_col[d.item]] * staff_h
+        if d.kind == "residual":
+            return logs.facilitators[:, role_col[d.item]] * dur_h
+        if d.kind != "resource":
+            return None
+        # units per contact of each type; the last entry serves type code -1
+        use = [ct.resources.get(d.item) for ct in cfg.contact_types.values()] + [None]
+        hour, attendee, session = (
+            np.array([u == name for u in use])[type_code]
+            for name in ("per_hour", "per_attendee", "per_session")
+        )
+        q: Vector = np.where(hour, dur_h, 0.0) + np.where(attendee, n_att, 0.0) + session
+        return q + miles if d.item == mileage else q
+
+    def fill(j: int) -> None:
+        q = per_contact(drivers[j])
+        if q is not None:
+            q_lines[:, j] = _sum_by(pairs.line, weight * q[pairs.contact], lay.n_lines)
+            undiscounted[:, j] = _sum_by(lay.contact_site, q, n_sites)
+            q_types[:, j] = _sum_by(type_row, effective * q, n_sites * n_types)
+
+    # each driver fills its own columns; numpy lets go of the GIL, so two run at once
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(fill, range(n_d)))
 
     # allocation keys for non-contact costs: discounted mass per line, undiscounted per site
     delivered = np.where(shared, n_att > 0, attended)
@@ -460,13 +467,16 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
                     undiscounted[:, j] = 0.0
                     q_types[:, j] = 0.0
 
-    # contacts of each type each woman took part in (not one-to-ones she missed)
+    # contacts of each type each woman took part in: one-to-ones she attended (validated
+    # logs name the woman of each), and sessions she is listed at
     n_ct = len(cfg.contact_types)
-    took_part = np.flatnonzero(
-        is_woman & delivered[pairs.contact] & (type_code[pairs.contact] >= 0)
-    )
-    by_type = np.bincount(
-        pairs.line[took_part] * n_ct + type_code[pairs.contact[took_part]], minlength=n_w * n_ct
+    woman_of = c["woman"].to_numpy(dtype=np.intp)
+    had = np.flatnonzero(~shared & attended & (woman_of >= 0))
+    att_contact = logs.attendance["contact"].to_numpy(dtype=np.intp)
+    att_woman = logs.attendance["woman"].to_numpy(dtype=np.intp)
+    by_type = (
+        np.bincount(woman_of[had] * n_ct + type_code[had], minlength=n_w * n_ct)
+        + np.bincount(att_woman * n_ct + type_code[att_contact], minlength=n_w * n_ct)
     ).reshape(n_w, n_ct)
     woman_stats = pd.DataFrame(
         {
