@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,20 @@ def whole_number(value: object, option: str, minimum: int) -> int:
         msg = f"{option} must be a whole number >= {minimum}, got {value!r}"
         raise UsageError(msg, [Problem(msg)])
     return int(value)
+
+
+def choice(value: object, option: str, allowed: Sequence[str]) -> str:
+    """An option that must be one of ``allowed``.
+
+    Raises
+    ------
+    UsageError
+        Otherwise (exit code 2), e.g. ``--method must be one of ...; got 'bca2'``.
+    """
+    if not isinstance(value, str) or value not in allowed:
+        msg = f"{option} must be one of {', '.join(allowed)}; got {value!r}"
+        raise UsageError(msg, [Problem(msg)])
+    return value
 
 
 def seed_number(value: object) -> int | None:

@@ -47,6 +47,7 @@ from rapport_cost.api.base import (
     Prepared,
     Result,
     build,
+    choice,
     config_arg,
     config_inputs,
     load,
@@ -129,13 +130,6 @@ class _Options:
         return "percentile" if self.with_psa else "bca"
 
 
-def _choice(value: object, option: str, allowed: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        msg = f"{option} must be one of {', '.join(allowed)}; got {value!r}"
-        raise UsageError(msg, [Problem(msg)])
-    return value
-
-
 def _options(
     settings: BootstrapSettings,
     psa_draws: int,
@@ -153,8 +147,8 @@ def _options(
     notes: list[str],
 ) -> _Options:
     """Every option checked, with the config's ``bootstrap:`` section as defaults."""
-    chosen_scheme = _choice(settings.scheme if scheme is None else scheme, "--scheme", core.SCHEMES)
-    asked = _choice(settings.method if method is None else method, "--method", (*core.METHODS, ALL))
+    chosen_scheme = choice(settings.scheme if scheme is None else scheme, "--scheme", core.SCHEMES)
+    asked = choice(settings.method if method is None else method, "--method", (*core.METHODS, ALL))
     lvl = settings.level if level is None else level
     if (
         isinstance(lvl, bool)
@@ -164,7 +158,7 @@ def _options(
     ):
         msg = f"--level must be a number between 0 and 1 (exclusive), e.g. 0.95; got {lvl!r}"
         raise UsageError(msg, [Problem(msg)])
-    chosen_ties = _choice(settings.ties if ties is None else ties, "--ties", get_args(core.Ties))
+    chosen_ties = choice(settings.ties if ties is None else ties, "--ties", get_args(core.Ties))
     if isinstance(by, str):
         by = [by]
     n_resamples: int | None = whole_number(

@@ -21,6 +21,7 @@ from rapport_cost.api.base import (
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.engine import driver_prices, perspective_mask
 from rapport_cost.core.prices import staff_costs
+from rapport_cost.core.scale_up import study_admissions
 from rapport_cost.core.tables import (
     by_component_table,
     by_contact_type_table,
@@ -131,7 +132,7 @@ def estimate(config: ConfigArg | Prepared | Built = None, *, by: Sequence[str] =
     names, woman_costs = woman_component_costs(usage, prices)
     woman_total = woman_costs.sum(axis=1)
     line_total = usage.q_lines @ prices
-    admissions = {k: s.admissions for k, s in cfg.sites.items() if s.admissions is not None}
+    admissions = study_admissions(usage, {k: s.admissions for k, s in cfg.sites.items()})
     labels = _labels(cfg)
     tables = {
         "per_unit": per_unit_table(usage, woman_total, line_total, admissions),

@@ -19,6 +19,7 @@ from rapport_cost.api.base import (
     Prepared,
     Result,
     build,
+    choice,
     config_arg,
     price_notes,
     seed_number,
@@ -27,8 +28,9 @@ from rapport_cost.api.base import (
 from rapport_cost.api.estimate import policy_notes, site_women
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.core import psa as core
+from rapport_cost.core.engine import site_costs
 from rapport_cost.core.sampling import CorrelationMethod, ParameterSampler, Sampling
-from rapport_cost.errors import ConfigError, RapportWarning, UsageError
+from rapport_cost.errors import ConfigError, RapportWarning
 from rapport_cost.fileio.draws import DrawsWriter
 
 if TYPE_CHECKING:
@@ -43,13 +45,6 @@ STREAMS = ("psa", "bootstrap", "scores")
 
 #: Files the draws are streamed to with ``out_draws``.
 DRAWS_FILES = ("psa_draws.parquet", "psa_draws.csv")
-
-
-def _choice(value: str, option: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        msg = f"{option} must be one of {', '.join(allowed)}; got {value!r}"
-        raise UsageError(msg)
-    return value
 
 
 def _draw_columns(names: tuple[str, ...], labels: list[str]) -> list[str]:
@@ -168,7 +163,7 @@ def run_psa(
     if chunk_size is not None:
         whole_number(chunk_size, "chunk_size", 1)
     if sampling is not None:
-        _choice(sampling, "--sampling", get_args(Sampling))
+        choice(sampling, "--sampling", get_args(Sampling))
     seed = seed_number(seed)
     built = config if isinstance(config, Built) else build(config)
     cfg = built.config
@@ -194,7 +189,7 @@ def run_psa(
         )
 
     labels = [*usage.sites, "all"]
-    det_total, det_mean = core.evaluate(terms.table.base_matrix(), terms, usage, cfg.perspective)
+    det_total, det_mean = site_costs(terms.table.base_matrix(), terms, usage, cfg.perspective)
     deterministic = np.vstack([det_mean[0], det_total[0]])
     outputs = core.PsaOutputs(design, n_draws, len(labels))
     writer = (

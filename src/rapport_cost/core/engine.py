@@ -101,3 +101,23 @@ def site_totals(usage: UsageModel, prices: Matrix) -> tuple[Matrix, Matrix]:
     n_all = n.sum()
     mean_all = women_cost.sum(axis=1, keepdims=True) / n_all if n_all > 0 else np.nan * total_all
     return np.hstack([total, total_all]), np.hstack([mean, mean_all])
+
+
+def site_costs(
+    theta: Matrix, terms: PriceTerms, usage: UsageModel, perspective: str
+) -> tuple[Matrix, Matrix]:
+    """The engine: total and mean cost per woman per site for every row of Θ.
+
+    Every analysis costs through here: :func:`driver_prices` then :func:`site_totals`.
+
+    Parameters
+    ----------
+    theta
+        Shape ``(n_draws, n_params)``.
+
+    Returns
+    -------
+    (total, mean_per_woman)
+        Each of shape ``(n_draws, n_sites + 1)``; the last column is all sites.
+    """
+    return site_totals(usage, driver_prices(theta, terms, usage.drivers, perspective))

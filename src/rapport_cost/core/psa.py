@@ -48,7 +48,7 @@ from rapport_cost.core.distributions import (
     NormalDistribution,
     from_spec,
 )
-from rapport_cost.core.engine import driver_prices, site_totals
+from rapport_cost.core.engine import site_costs
 from rapport_cost.core.parameters import ParameterSpec, ParameterTable
 from rapport_cost.core.prices import PriceTerms
 from rapport_cost.core.sampling import (
@@ -373,24 +373,6 @@ class PsaChunk:
         return int(self.params.shape[0])
 
 
-def evaluate(
-    theta: FloatArray, terms: PriceTerms, usage: UsageModel, perspective: str
-) -> tuple[FloatArray, FloatArray]:
-    """Total and mean cost per woman per site for every row of Θ (the engine).
-
-    Parameters
-    ----------
-    theta
-        Shape ``(n_draws, n_params)``.
-
-    Returns
-    -------
-    (total, mean_per_woman)
-        Each of shape ``(n_draws, n_sites + 1)``; the last column is all sites.
-    """
-    return site_totals(usage, driver_prices(theta, terms, usage.drivers, perspective))
-
-
 def simulate(
     design: PsaDesign,
     sampler: ParameterSampler,
@@ -427,7 +409,7 @@ def simulate(
         theta = np.empty((n, base.size), dtype=np.float64, order="F")
         theta[:] = base
         theta[:, columns] = x
-        total, mean = evaluate(theta, terms, usage, perspective)
+        total, mean = site_costs(theta, terms, usage, perspective)
         yield PsaChunk(start, x, total, mean)
         start += n
 

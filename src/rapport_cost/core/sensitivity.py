@@ -34,7 +34,7 @@ from scipy.optimize import brentq
 
 from rapport_cost.config import Dirichlet
 from rapport_cost.core.distributions import BetaDistribution, from_spec
-from rapport_cost.core.engine import driver_prices, site_totals
+from rapport_cost.core.engine import site_costs
 from rapport_cost.core.parameters import ParameterSpec, ParameterTable
 from rapport_cost.core.prices import PriceTerms, Theta
 from rapport_cost.core.usage import UsageModel
@@ -64,7 +64,7 @@ def output_function(
     output: str = "mean_cost_per_woman",
     site: str | None = None,
 ) -> Evaluate:
-    """``f(Θ)`` for one output through the engine (``driver_prices`` then ``site_totals``).
+    """``f(Θ)`` for one output through the engine (:func:`~rapport_cost.core.engine.site_costs`).
 
     Parameters
     ----------
@@ -89,7 +89,7 @@ def output_function(
     col = -1 if site is None else usage.sites.index(site)
 
     def evaluate(theta: Theta) -> Vector:
-        total, mean = site_totals(usage, driver_prices(theta, terms, usage.drivers, perspective))
+        total, mean = site_costs(theta, terms, usage, perspective)
         chosen = mean if output == "mean_cost_per_woman" else total
         return np.asarray(chosen[:, col], dtype=np.float64)
 

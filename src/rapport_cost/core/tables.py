@@ -107,33 +107,28 @@ def _masks(usage: UsageModel) -> list[tuple[str, BoolVector, BoolVector, BoolVec
 
 
 def per_unit_table(
-    usage: UsageModel, woman_total: Vector, line_total: Vector, admissions: dict[str, int]
+    usage: UsageModel, woman_total: Vector, line_total: Vector, admissions: Vector
 ) -> pd.DataFrame:
     """Table ``per_unit``: one row per site and a last row ``all`` (METHODS C-14, C-15).
 
     ``total_cost`` is the per-woman costs (``women_cost``) plus the unit-level lines
     (``unit_level_cost``: non-participants, idle capacity, unattended sessions, ...);
-    ``cost_per_admission`` divides it by the unit's admissions (``sites.<site>.admissions``,
-    else the unit's rows in the women log). The mean, SD, median and quartiles are of the
-    per-woman costs, women with no contacts included at 0; so are ``mean_contact_minutes``
-    (minutes of the contacts each woman had, whole sessions) and ``mean_contacts_<type>``
-    (contacts of each type she took part in).
+    ``cost_per_admission`` divides it by the unit's ``admissions``, shape
+    ``(n_sites + 1,)`` (:func:`~rapport_cost.core.scale_up.study_admissions`). The mean,
+    SD, median and quartiles are of the per-woman costs, women with no contacts included
+    at 0; so are ``mean_contact_minutes`` (minutes of the contacts each woman had, whole
+    sessions) and ``mean_contacts_<type>`` (contacts of each type she took part in).
     """
     stats = usage.site_stats
     masks = _masks(usage)
-    # admissions of a unit: as stated under sites, else its rows in the women log
-    unit_admissions = np.array(
-        [admissions.get(site, int(wm.sum())) for site, wm, _, _ in masks[:-1]]
-    )
     hours = usage.woman_stats["contact_hours"].to_numpy()
     by_type = usage.woman_stats.filter(regex="^contacts_")
     rows = []
-    for site, wm, lm, sm in masks:
+    for (site, wm, lm, sm), adm in zip(masks, admissions.astype(int).tolist(), strict=True):
         women_cost = float(woman_total[wm].sum())
         unit_cost = float(line_total[lm].sum())
         total = women_cost + unit_cost
         n_women = int(wm.sum())
-        adm = int(unit_admissions[sm].sum())
         rows.append(
             {
                 "site": site,
