@@ -26,6 +26,7 @@ from rapport_cost.api.psa import run_psa
 from rapport_cost.api.sensitivity import dsa, scenarios
 from rapport_cost.config import PERSPECTIVE_PAYERS, CostingConfig
 from rapport_cost.core.sdc import SUPPRESSED
+from rapport_cost.fileio.export import for_display
 
 _PERSPECTIVES = {
     "nhs_pss": "NHS and Personal Social Services (the NICE reference case, PMG36 Table 4.1); "
@@ -90,13 +91,14 @@ def _fmt(v: Any, col: str) -> tuple[str, bool]:
 
 
 def html_table(df: pd.DataFrame, caption: str = "", max_rows: int = 60) -> str:
-    """A table as HTML; numbers rounded for display only."""
+    """A table as HTML; numbers rounded for display only; a few wide rows transposed."""
+    df, transposed = for_display(df)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     rows = []
     for row in df.head(max_rows).itertuples(index=False):
         cells = []
         for col, v in zip(df.columns, row, strict=True):
-            text, numeric = _fmt(v, str(col))
+            text, numeric = _fmt(v, str(row[0]) if transposed else str(col))
             cells.append(f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = f" (first {max_rows} of {len(df)} rows)" if len(df) > max_rows else ""

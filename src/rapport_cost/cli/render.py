@@ -16,7 +16,7 @@ from rich.text import Text
 
 from rapport_cost.api import Result
 from rapport_cost.errors import RapportError
-from rapport_cost.fileio.export import caption
+from rapport_cost.fileio.export import caption, for_display
 
 # Piped output is not wrapped to 80 columns: tables are read in files and diffs.
 stdout = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
@@ -40,22 +40,13 @@ def _cell(col: str, v: object) -> str:
     return str(v)
 
 
-def _transposed(df: pd.DataFrame) -> pd.DataFrame:
-    """Few wide rows read better as columns (e.g. the unit-cost build-up, one column per role)."""
-    key = str(df.columns[0])
-    body = df.set_index(key).T
-    body.columns = [str(c) for c in body.columns]
-    return body.reset_index(names=key).astype(object)
-
-
 def table(df: pd.DataFrame, *, title: str, caption_text: str = "") -> Table:
     """A rich table; numbers right-aligned and rounded for display only.
 
-    A table with more than 8 columns and at most 6 rows is shown transposed.
+    A table with more than 8 columns and at most 6 rows is shown transposed
+    (:func:`~rapport_cost.fileio.export.for_display`).
     """
-    transposed = len(df.columns) > 8 and len(df) <= 6
-    if transposed:
-        df = _transposed(df)
+    df, transposed = for_display(df)
     t = Table(
         title=title,
         caption=caption_text or None,

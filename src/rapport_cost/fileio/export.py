@@ -250,6 +250,20 @@ def _write_folder(
     return [target / n for n in [*names, "manifest.json"]]
 
 
+def for_display(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """The table as shown on screen or in the report, and whether it is transposed.
+
+    A few wide rows (more than 8 columns, at most 6 rows: the per-unit table, the
+    unit-cost build-up with a column per role) read better as columns, one per row.
+    """
+    if not (len(df.columns) > 8 and len(df) <= 6):
+        return df, False
+    key = str(df.columns[0])
+    body = df.set_index(key).T
+    body.columns = [str(c) for c in body.columns]
+    return body.reset_index(names=key).astype(object), True
+
+
 def caption(envelope: Mapping[str, Any]) -> str:
     """``GBP, 2023/24 prices, perspective: nhs_pss`` for table captions."""
     if not envelope.get("price_year"):
