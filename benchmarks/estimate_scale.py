@@ -78,7 +78,8 @@ def main() -> None:
         print(f"synth: {time.perf_counter() - t0:.1f} s")
         config = folder / "config.yaml"
         contacts = folder / "contacts.csv"
-        n_rows = sum(1 for _ in contacts.open()) - 1
+        with contacts.open() as lines:
+            n_rows = sum(1 for _ in lines) - 1
         print(f"contacts.csv: {n_rows:,} rows, {contacts.stat().st_size / 1e6:.0f} MB")
         prep = prepare(config)
         assert prep.config.logs is not None

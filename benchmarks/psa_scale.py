@@ -34,6 +34,7 @@ import numpy as np
 
 from rapport_cost import api
 from rapport_cost.core import psa as core
+from rapport_cost.core.engine import site_costs
 from rapport_cost.core.sampling import ParameterSampler
 
 
@@ -74,7 +75,7 @@ def loop(built: api.Built, design: core.PsaDesign, sampling: str, n: int) -> Non
     for i in range(n):
         theta = base.copy()
         theta[design.columns] = x[i]
-        core.evaluate(theta[np.newaxis, :], terms, usage, built.config.perspective)
+        site_costs(theta[np.newaxis, :], terms, usage, built.config.perspective)
 
 
 def peak_memory(built: api.Built, draws: int, sampling: str) -> int:
