@@ -16,7 +16,7 @@ import io
 import mmap
 import os
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,14 +60,28 @@ class LogFile:
     """One log file as read: its table name, path for messages, frame and hash.
 
     ``rows`` is the spreadsheet row of each row of ``frame`` when blank lines make it
-    differ from position + 2 (the header is row 1), else ``None``.
+    differ from position + 2 (the header is row 1), else ``None``. The hash is worked out
+    in the background (:data:`_HASHER`) and :attr:`sha256` waits for it.
     """
 
     table: str
     source: str
     frame: pd.DataFrame
-    sha256: str
+    digest: Future[str]
     rows: IntArray | None = None
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the file's bytes, as read."""
+        return self.digest.result()
+
+
+#: Hashes the logs while they are validated: validation keeps one core busy, this the other.
+_HASHER = ThreadPoolExecutor(1, thread_name_prefix="rapport-cost-sha256")
+
+
+def _sha256(raw: Bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _decode_choice(raw: bytes, encoding: str) -> str:
@@ -129,20 +143,12 @@ def _count_lines(raw: Bytes) -> int:
     return count(ord("\n")) or count(ord("\r"))
 
 
-def _scan(raw: Bytes) -> tuple[str, int]:
-    """SHA-256 of the file and its number of lines.
-
-    Run beside the parser: both are scans of the whole file.
-    """
-    return hashlib.sha256(raw).hexdigest(), _count_lines(raw)
-
-
-def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, str, IntArray | None]:
+def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, IntArray | None]:
     """Read a CSV; numbers and dates typed when every value parses, else all text.
 
     The fast path lets Arrow parse numbers and dates; if any value does not parse the
     file is read again as text, so that validation can say which rows are wrong. Returns
-    the frame, the file's SHA-256 and its spreadsheet rows (:func:`spreadsheet_rows`).
+    the frame and its spreadsheet rows (:func:`spreadsheet_rows`).
     """
     enc = "utf-8" if logs.encoding == "auto" else logs.encoding
     head = raw[:65536].decode(enc, errors="replace").lstrip("\ufeff").splitlines()
@@ -152,7 +158,7 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, str
     columns = [c.strip() for c in next(csv.reader([head[0]]))]
     read_options = pa_csv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc)
     with ThreadPoolExecutor(1) as pool:
-        scan = pool.submit(_scan, raw)
+        scan = pool.submit(_count_lines, raw)  # beside the parser: both scan the file
         try:
             try:
                 arrow = pa_csv.read_csv(
@@ -178,12 +184,12 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, str
         except pa.ArrowInvalid as exc:
             msg = f"cannot read as CSV: {exc}"
             raise LogError(msg, [Problem(msg, source, code="csv_syntax")]) from None
-        sha256, lines = scan.result()
+        lines = scan.result()
     frame: pd.DataFrame = arrow.to_pandas()
     if lines + (raw[-1:] not in (b"\n", b"\r")) == len(frame) + 1:
-        return frame, sha256, None  # a line for the header and one for each row
+        return frame, None  # a line for the header and one for each row
     text = raw[:].decode(read_options.encoding, errors="replace").lstrip("\ufeff")
-    return frame, sha256, spreadsheet_rows(text, len(frame))
+    return frame, spreadsheet_rows(text, len(frame))
 
 
 def _mapped(path: Path) -> Bytes:
@@ -220,9 +226,9 @@ def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
     try:
         raw = _mapped(path)
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame, sha256 = read_xlsx(path, source), hashlib.sha256(raw).hexdigest()
+            frame = read_xlsx(path, source)
         else:
-            frame, sha256, rows = _read_csv(raw, source=source, logs=logs)
+            frame, rows = _read_csv(raw, source=source, logs=logs)
     except FileNotFoundError:
         msg = "file not found"
         raise LogError(msg, [Problem(f"{table} log not found", source, code="not_found")]) from None
@@ -232,7 +238,7 @@ def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
     frame.columns = [str(c).strip() for c in frame.columns]
     rename = {header: canonical for canonical, header in logs.columns.items()}
     frame = frame.rename(columns=rename)
-    return LogFile(table, source, frame, sha256, rows)
+    return LogFile(table, source, frame, _HASHER.submit(_sha256, raw), rows)
 
 
 def read_logs(logs: Logs, folder: Path) -> list[LogFile]:
