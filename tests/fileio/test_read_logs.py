@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from rapport_cost import api
+from rapport_cost.config import Logs
+from rapport_cost.fileio.logs import read_log
 
 CASE = Path(__file__).parents[1] / "cases" / "small"
 
@@ -70,3 +72,17 @@ def test_column_map_and_uk_dates(tmp_path: Path) -> None:
         columns={"woman_id": "Patient ID", "duration_min": "Minutes"},
     )
     assert _total(folder) == pytest.approx(EXPECTED)
+
+
+def test_blank_lines_after_the_last_row_move_no_row(tmp_path: Path) -> None:
+    # a spreadsheet export often ends in empty lines: every row is still at position + 2,
+    # so the reader keeps no row map (rows is None); a blank line between rows needs one
+    logs = Logs(contacts="c.csv", women="w.csv")
+    end = tmp_path / "end.csv"
+    end.write_bytes(b"contact_id,woman_id\r\nC1,W1\r\nC2,W2\r\n\r\n\r\n")
+    assert read_log(end, table="attendance", source="end.csv", logs=logs).rows is None
+    middle = tmp_path / "middle.csv"
+    middle.write_bytes(b"contact_id,woman_id\nC1,W1\n\nC2,W2\n\n")
+    rows = read_log(middle, table="attendance", source="middle.csv", logs=logs).rows
+    assert rows is not None
+    assert rows.tolist() == [2, 4]  # header row 1, C1 row 2, blank row 3, C2 row 4
