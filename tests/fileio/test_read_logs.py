@@ -11,7 +11,7 @@ import yaml
 
 from rapport_cost import api
 from rapport_cost.config import Logs
-from rapport_cost.fileio.logs import read_log
+from rapport_cost.fileio.logs import read_log, spreadsheet_rows
 
 CASE = Path(__file__).parents[1] / "cases" / "small"
 
@@ -86,3 +86,19 @@ def test_blank_lines_after_the_last_row_move_no_row(tmp_path: Path) -> None:
     rows = read_log(middle, table="attendance", source="middle.csv", logs=logs).rows
     assert rows is not None
     assert rows.tolist() == [2, 4]  # header row 1, C1 row 2, blank row 3, C2 row 4
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ("a,b\n1,2\n\n3,4\n", [2, 4]),
+        ("a,b\r\n\r\n1,2\r\n3,4\r\n\r\n5,6", [3, 4, 6]),
+        ("a,b\r1,2\r\r3,4\r", [2, 4]),
+        ("a,b\n,\n\n3,4\n", [2, 4]),  # a row of empty values is a row; an empty line is not
+        ('a,b\n"1\n\n1",2\n\n3,4\n', [2, 4]),  # quoted: the csv module, a value over lines
+    ],
+)
+def test_spreadsheet_rows_count_blank_lines(text: str, rows: list[int]) -> None:
+    found = spreadsheet_rows(text, len(rows))
+    assert found is not None
+    assert found.tolist() == rows
