@@ -266,18 +266,20 @@ def read_logs(logs: Logs, folder: Path) -> list[LogFile]:
     All files are read before any error is raised, so that one run reports every missing
     file.
     """
-    files: list[LogFile] = []
-    problems: list[Problem] = []
-    for name in TABLES:
-        rel = getattr(logs, name)
-        if rel is None:
-            continue
-        path = folder / rel
-        source = display_path(path)
+
+    def read(name: str) -> LogFile | LogError:
+        path = folder / getattr(logs, name)
         try:
-            files.append(read_log(path, table=name, source=source, logs=logs))
+            return read_log(path, table=name, source=display_path(path), logs=logs)
         except LogError as exc:
-            problems.extend(exc.problems)
+            return exc
+
+    # the files at once: a small file's parse fills the cores a large one leaves idle
+    names = [name for name in TABLES if getattr(logs, name) is not None]
+    with ThreadPoolExecutor(len(names) or 1) as pool:
+        results = list(pool.map(read, names))
+    files = [r for r in results if isinstance(r, LogFile)]
+    problems = [p for r in results if isinstance(r, LogError) for p in r.problems]
     if problems:
         msg = f"{len(problems)} problem(s) reading the logs"
         raise LogError(msg, problems)
