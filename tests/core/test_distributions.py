@@ -397,3 +397,8 @@ def test_dirichlet_from_uniforms_tiny_alpha_underflow() -> None:
     d = DirichletDistribution(("a", "b"), (0.001, 0.001))
     p = d.from_uniforms(np.array([[2e-6, 1e-6], [0.5, 0.5]]))
     assert_allclose(p, [[1.0, 0.0], [0.5, 0.5]], atol=1e-12)
+
+
+def test_z_975_is_the_normal_quantile() -> None:
+    # a literal in the module (importing scipy.stats for it cost a second at start-up)
+    assert float(stats.norm.ppf(0.975)) == Z_975

@@ -45,7 +45,7 @@ from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+import scipy  # its submodules load on first use (scipy's lazy loading)
 
 from rapport_cost.errors import ModelError, Problem
 
@@ -421,9 +421,9 @@ def norm_inter(t: FloatArray, p: FloatArray) -> FloatArray:
         elif k == rk:
             out[i] = t[k - 1]
         else:
-            z = float(special.ndtri(alpha))
-            zk = float(special.ndtri(k / (big_b + 1)))
-            zk1 = float(special.ndtri((k + 1) / (big_b + 1)))
+            z = float(scipy.special.ndtri(alpha))
+            zk = float(scipy.special.ndtri(k / (big_b + 1)))
+            zk1 = float(scipy.special.ndtri((k + 1) / (big_b + 1)))
             lo, hi = t[k - 1], t[k]
             out[i] = lo + (z - zk) / (zk1 - zk) * (hi - lo)
     return out
@@ -684,7 +684,7 @@ def t_interval_unit_means(
     if k < 2:
         return (math.nan, math.nan)
     centre = float(summary.means.mean())
-    half = float(stats.t.ppf(1.0 - alpha, k - 1)) * float(summary.means.std(ddof=1)) / k**0.5
+    half = float(scipy.stats.t.ppf(1.0 - alpha, k - 1)) * float(summary.means.std(ddof=1)) / k**0.5
     return (centre - half, centre + half)
 
 
@@ -1037,7 +1037,7 @@ def _z0(sorted_reps: FloatArray, theta_hat: float, ties: Ties) -> float:
     else:
         at_or_below = int(np.searchsorted(sorted_reps, theta_hat, side="right"))
         prop = (below + at_or_below) / (2 * big_b)
-    return float(special.ndtri(prop))
+    return float(scipy.special.ndtri(prop))
 
 
 def interval_from_replicates(
@@ -1106,7 +1106,7 @@ def interval_from_replicates(
         return quantiles(values, p, method=quantile_method)
 
     if method == "normal":
-        z = float(special.ndtri(1.0 - alpha))
+        z = float(scipy.special.ndtri(1.0 - alpha))
         lower, upper = theta - bias - z * se, theta - bias + z * se
         probs = (math.nan, math.nan)
     elif method == "percentile":
@@ -1138,7 +1138,7 @@ def interval_from_replicates(
                 f"{W_BCA_FEW_RESAMPLES}: B = {big_b} < 1000 resamples; BCa endpoints are "
                 "unstable with so few (METHODS B-2)."
             )
-        zs = (float(special.ndtri(alpha)), float(special.ndtri(1.0 - alpha)))
+        zs = (float(scipy.special.ndtri(alpha)), float(scipy.special.ndtri(1.0 - alpha)))
         if not math.isfinite(acc):
             reason = ACCELERATION_UNDEFINED
         elif not math.isfinite(z0):
@@ -1146,7 +1146,7 @@ def interval_from_replicates(
         elif any(1.0 - acc * (z0 + z) <= 0.0 for z in zs):
             reason = DENOMINATOR_NONPOSITIVE
         else:
-            a1, a2 = (float(special.ndtr(z0 + (z0 + z) / (1.0 - acc * (z0 + z)))) for z in zs)
+            a1, a2 = (float(scipy.special.ndtr(z0 + (z0 + z) / (1.0 - acc * (z0 + z)))) for z in zs)
             probs = (a1, a2)
             lower, upper = (float(v) for v in read(t, probs, method))
         if reason is not None:

@@ -29,7 +29,7 @@ from typing import ClassVar, overload
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+import scipy  # its submodules load on first use (scipy's lazy loading)
 
 from rapport_cost.config import (
     Beta,
@@ -51,7 +51,7 @@ DistSpec = Fixed | Gamma | Beta | Lognormal | Normal | Uniform | Triangular | Pe
 
 #: The 97.5% quantile of the standard normal, used to turn a 95% CI into a lognormal sigma
 #: (METHODS P-2: 1.959964 to six decimals).
-Z_975: float = float(stats.norm.ppf(0.975))
+Z_975: float = 1.959963984540054  # scipy.stats.norm.ppf(0.975), a literal: no scipy import
 
 
 def _fmt(x: float) -> str:
@@ -235,7 +235,7 @@ class GammaDistribution(Distribution):
 
     def ppf(self, u: FloatArray) -> FloatArray:
         """Inverse CDF (``scipy.stats.gamma``); shape of ``u``."""
-        return _as_float_array(stats.gamma.ppf(u, self.shape, scale=self.scale))
+        return _as_float_array(scipy.stats.gamma.ppf(u, self.shape, scale=self.scale))
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``rng.gamma(shape, scale, n)``; shape (n,)."""
@@ -302,7 +302,7 @@ class BetaDistribution(Distribution):
 
     def ppf(self, u: FloatArray) -> FloatArray:
         """Inverse CDF (``scipy.stats.beta``); shape of ``u``."""
-        return _as_float_array(stats.beta.ppf(u, self.alpha, self.beta))
+        return _as_float_array(scipy.stats.beta.ppf(u, self.alpha, self.beta))
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``rng.beta(alpha, beta, n)``; shape (n,)."""
@@ -343,7 +343,7 @@ class LognormalDistribution(Distribution):
     def from_ci(cls, estimate: float, lower: float, upper: float) -> LognormalDistribution:
         """From an estimate and its 95% CI (P-2): ``μ = ln R``, ``σ = (ln U − ln L) / (2 z)``.
 
-        ``z`` is :data:`Z_975` = ``scipy.stats.norm.ppf(0.975)``.
+        ``z`` is :data:`Z_975`, the standard normal's 97.5% quantile (1.959964).
         """
         return cls(
             meanlog=math.log(estimate),
@@ -362,7 +362,7 @@ class LognormalDistribution(Distribution):
 
     def ppf(self, u: FloatArray) -> FloatArray:
         """Inverse CDF (``scipy.stats.lognorm``); shape of ``u``."""
-        return _as_float_array(stats.lognorm.ppf(u, self.sdlog, scale=math.exp(self.meanlog)))
+        return _as_float_array(scipy.stats.lognorm.ppf(u, self.sdlog, scale=math.exp(self.meanlog)))
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``rng.lognormal(meanlog, sdlog, n)``; shape (n,)."""
@@ -403,7 +403,7 @@ class NormalDistribution(Distribution):
 
     def ppf(self, u: FloatArray) -> FloatArray:
         """Inverse CDF (``scipy.stats.norm``); shape of ``u``."""
-        return _as_float_array(stats.norm.ppf(u, loc=self.mu, scale=self.sigma))
+        return _as_float_array(scipy.stats.norm.ppf(u, loc=self.mu, scale=self.sigma))
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``rng.normal(mu, sigma, n)``; shape (n,)."""
@@ -450,7 +450,7 @@ class UniformDistribution(Distribution):
 
     def ppf(self, u: FloatArray) -> FloatArray:
         """Inverse CDF (``scipy.stats.uniform``); shape of ``u``."""
-        return _as_float_array(stats.uniform.ppf(u, loc=self.low, scale=self.high - self.low))
+        return _as_float_array(scipy.stats.uniform.ppf(u, loc=self.low, scale=self.high - self.low))
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``rng.uniform(low, high, n)``; shape (n,)."""
@@ -499,7 +499,7 @@ class TriangularDistribution(Distribution):
         """Inverse CDF (``scipy.stats.triang``); shape of ``u``."""
         width = self.high - self.low
         c = (self.mode - self.low) / width
-        return _as_float_array(stats.triang.ppf(u, c, loc=self.low, scale=width))
+        return _as_float_array(scipy.stats.triang.ppf(u, c, loc=self.low, scale=width))
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``rng.triangular(low, mode, high, n)``; shape (n,)."""
@@ -558,7 +558,9 @@ class PertDistribution(Distribution):
     def ppf(self, u: FloatArray) -> FloatArray:
         """Inverse CDF (``scipy.stats.beta``, rescaled); shape of ``u``."""
         width = self.high - self.low
-        return _as_float_array(stats.beta.ppf(u, self.alpha, self.beta, loc=self.low, scale=width))
+        return _as_float_array(
+            scipy.stats.beta.ppf(u, self.alpha, self.beta, loc=self.low, scale=width)
+        )
 
     def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
         """Draw ``a + (b − a) rng.beta(α, β, n)``; shape (n,)."""
@@ -667,11 +669,11 @@ class DirichletDistribution:
         """
         u = np.asarray(u, dtype=np.float64)
         a = self._alpha()
-        g = _as_float_array(special.gammaincinv(a, u))
+        g = _as_float_array(scipy.special.gammaincinv(a, u))
         if np.all(g > 0.0):
             return _as_float_array(g / g.sum(axis=1, keepdims=True))
         with np.errstate(divide="ignore"):
-            log_g = np.where(g > 0.0, np.log(g), (np.log(u) + special.gammaln(a + 1.0)) / a)
+            log_g = np.where(g > 0.0, np.log(g), (np.log(u) + scipy.special.gammaln(a + 1.0)) / a)
         log_g -= log_g.max(axis=1, keepdims=True)
         p = np.exp(log_g)
         return _as_float_array(p / p.sum(axis=1, keepdims=True))

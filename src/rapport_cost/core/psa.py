@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import special, stats
+import scipy  # its submodules load on first use (scipy's lazy loading)
 
 from rapport_cost.config import Dirichlet, Fixed
 from rapport_cost.core.bootstrap import norm_inter
@@ -474,7 +474,9 @@ class PsaOutputs:
         if n < 2:
             return [(p, math.nan, n) for p in self._pairs]
         # Column by column: ranking all columns at once needs several times the memory.
-        ranks = np.array([stats.rankdata(self._kept[:n, j]) for j in range(self._kept.shape[1])])
+        ranks = np.array(
+            [scipy.stats.rankdata(self._kept[:n, j]) for j in range(self._kept.shape[1])]
+        )
         r = np.atleast_2d(np.corrcoef(ranks))
         where = {c: j for j, c in enumerate(self._kept_columns)}
         return [(p, float(r[where[p.columns[0]], where[p.columns[1]]]), n) for p in self._pairs]
@@ -810,7 +812,7 @@ def bound_warnings(design: PsaDesign) -> list[str]:
         op = "<=" if strict else "<"
         must = f"{'>' if strict else '>='} {bound:g}"
         if isinstance(dist, NormalDistribution):
-            p = float(special.ndtr((raw - dist.mu) / dist.sigma))
+            p = float(scipy.special.ndtr((raw - dist.mu) / dist.sigma))
             if p > BOUND_PROBABILITY:
                 out.append(
                     f"{spec.name}: {dist.describe()} gives P(X {op} {bound:g}) = {p:.2g} > "

@@ -57,8 +57,7 @@ from typing import Literal, overload
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
-from scipy.stats import qmc
+import scipy  # its submodules load on first use (scipy's lazy loading)
 
 from rapport_cost.core.distributions import (
     DirichletDistribution,
@@ -289,7 +288,7 @@ def check_correlation(
 
 def _van_der_waerden(n: int) -> FloatArray:
     """Scores ``Φ⁻¹(i / (n + 1))``, i = 1..n; shape (n,)."""
-    return np.asarray(special.ndtri(np.arange(1, n + 1) / (n + 1.0)), dtype=np.float64)
+    return np.asarray(scipy.special.ndtri(np.arange(1, n + 1) / (n + 1.0)), dtype=np.float64)
 
 
 def _iman_conover(x: FloatArray, p_chol: FloatArray, rng: np.random.Generator) -> FloatArray:
@@ -494,7 +493,7 @@ class ParameterSampler:
         ]  # fmt: skip
         self._fixed = [i for i, d in enumerate(self.dists) if isinstance(d, FixedDistribution)]
 
-        self._sobol: qmc.Sobol | None = None
+        self._sobol: scipy.stats.qmc.Sobol | None = None
         if sampling == "sobol":
             if n_draws is not None and not _is_power_of_two(n_draws):
                 lo = 1 << max(n_draws.bit_length() - 1, 0)
@@ -504,7 +503,7 @@ class ParameterSampler:
                 )
                 warnings.warn(msg, SobolBalanceWarning, stacklevel=2)
             if self._n_uniforms > 0:
-                self._sobol = qmc.Sobol(self._n_uniforms, scramble=True, rng=rng)
+                self._sobol = scipy.stats.qmc.Sobol(self._n_uniforms, scramble=True, rng=rng)
 
     @property
     def n_correlated(self) -> int:
@@ -553,7 +552,7 @@ class ParameterSampler:
     def _draw_mc(self, n: int, out: FloatArray, *, copula: bool) -> None:
         if copula:
             z = self._score_rng.standard_normal((n, len(self._group))) @ self._chol.T
-            u = np.clip(special.ndtr(z), U_MIN, U_MAX)
+            u = np.clip(scipy.special.ndtr(z), U_MIN, U_MAX)
             for j, i in enumerate(self._group):
                 d = self.dists[i]
                 assert isinstance(d, Distribution)
@@ -578,7 +577,7 @@ class ParameterSampler:
                     "ignore", message="The balance properties of Sobol", category=UserWarning
                 )
                 return np.asarray(self._sobol.random(n), dtype=np.float64)
-        lhs = qmc.LatinHypercube(self._n_uniforms, rng=self._rng)
+        lhs = scipy.stats.qmc.LatinHypercube(self._n_uniforms, rng=self._rng)
         return np.asarray(lhs.random(n), dtype=np.float64)
 
     def _draw_qmc(self, n: int, out: FloatArray, *, copula: bool) -> None:
@@ -588,8 +587,8 @@ class ParameterSampler:
         np.clip(u, U_MIN, U_MAX, out=u)
         if copula:
             idx = [self._u_start(i) for i in self._group]
-            z = special.ndtri(u[:, idx]) @ self._chol.T
-            u[:, idx] = np.clip(special.ndtr(z), U_MIN, U_MAX)
+            z = scipy.special.ndtri(u[:, idx]) @ self._chol.T
+            u[:, idx] = np.clip(scipy.special.ndtr(z), U_MIN, U_MAX)
         for i, d in enumerate(self.dists):
             us = self._u_slices[i]
             if us is None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.optimize import brentq
+import scipy  # its submodules load on first use (scipy's lazy loading)
 
 from rapport_cost.config import Dirichlet
 from rapport_cost.core.distributions import BetaDistribution, from_spec
@@ -370,7 +370,7 @@ def thresholds(evaluate: Evaluate, theta0: Vector, analysis: OneWay, target: flo
                 def gap(v: float, r: OneWayRange = r) -> float:
                     return float(evaluate(r.rows(theta0, np.array([v])))[0]) - target
 
-                found = float(brentq(gap, float(x[k]), float(x[k + 1]), xtol=XTOL))
+                found = float(scipy.optimize.brentq(gap, float(x[k]), float(x[k + 1]), xtol=XTOL))
             note = "" if crossings == 1 else f"{crossings} crossings on the grid; the first shown"
         rows.append(
             {

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
+import scipy  # its submodules load on first use (scipy's lazy loading)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -153,9 +153,9 @@ class _RoundedDist:
         k = np.arange(self.high + 1, dtype=np.float64)
         x = np.concatenate([[0.0], k + 0.5])
         if self.kind == "lognormal":
-            cdf = stats.lognorm.cdf(x, self.sigma, scale=math.exp(self.loc))
+            cdf = scipy.stats.lognorm.cdf(x, self.sigma, scale=math.exp(self.loc))
         else:
-            cdf = stats.expon.cdf(x, scale=self.loc)
+            cdf = scipy.stats.expon.cdf(x, scale=self.loc)
         out = np.diff(cdf)
         out[k < self.low] = 0.0
         out[self.low] = cdf[self.low + 1]  # everything rounded below low is clipped up
@@ -405,7 +405,7 @@ def _expected_sessions(n_women: int, places: int, q: FloatArray) -> float:
     if q.size:
         j_max = int((mean[~wide].max() + 12 * sd[~wide].max() + 1) // places) + 1
         j = np.arange(j_max + 1, dtype=np.float64)
-        tail = np.asarray(stats.binom.sf(j[None, :] * places, n_women, q[:, None]))
+        tail = np.asarray(scipy.stats.binom.sf(j[None, :] * places, n_women, q[:, None]))
         total += float(tail.sum())
     return total
 
