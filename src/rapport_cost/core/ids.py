@@ -49,6 +49,8 @@ def short_keys(values: pd.Series) -> KeyArray | None:
     if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
         return None
     arr = values.array.__arrow_array__().combine_chunks()  # pandas holds it: no copy
+    if arr.type not in ("string", "large_string"):  # another layout (e.g. string_view)
+        return None
     if arr.null_count:
         arr = arr.fill_null("")
     offsets_type = np.int64 if arr.type == "large_string" else np.int32
