@@ -699,41 +699,18 @@ def _contacts(
     problems.add(
         table, one & ~w_blank & (woman < 0), "woman_id", "is not in the women log", "unknown_woman"
     )
-    has_w = woman >= 0
-    w_site = _take(women["site"].cat.codes.to_numpy(), woman, -1)
-    w_row = _take(women_rows, woman, 0)
     site_cat = site.categorical(sites)
-    c_site = site_cat.codes
-    mismatch = has_w & (w_site != c_site) & (c_site >= 0) & (w_site >= 0)
-    site_names = np.array(sites, dtype=object)
-    _apply_policy(
+    _woman_fits(
         table,
         problems,
         counts,
         cfg,
-        "woman_site_mismatch",
-        mismatch,
-        "site",
-        [
-            f"the woman (women log row {r}) is at {site_names[ws]} but the contact is "
-            f"at {site_names[cs]}"
-            for r, ws, cs in zip(w_row[mismatch], w_site[mismatch], c_site[mismatch], strict=True)
-        ],
-    )
-    adm = _take(women["admission_date"].to_numpy(), woman, np.datetime64("NaT"))
-    early = has_w & ~np.isnat(date) & ~np.isnat(adm) & (date < adm)
-    _apply_policy(
-        table,
-        problems,
-        counts,
-        cfg,
-        "contact_before_admission",
-        early,
-        "date",
-        [
-            f"is before the woman's admission ({str(a)[:10]}, women log row {r})"
-            for a, r in zip(adm[early], w_row[early], strict=True)
-        ],
+        (women, women_rows),
+        woman,
+        site_cat.codes,
+        date,
+        sites,
+        columns=("site", "date"),
     )
     out = pd.DataFrame(
         {
@@ -755,6 +732,76 @@ def _contacts(
         copy=False,  # no consolidating copy of a million rows
     )
     return out, facilitators, ids
+
+
+def _woman_fits(
+    table: LogTable,
+    problems: _Problems,
+    counts: Counter[str],
+    cfg: CostingConfig,
+    women_and_rows: tuple[pd.DataFrame, IntArray],
+    woman: IntArray,
+    site: IntArray,
+    date: DateArray,
+    sites: tuple[str, ...],
+    *,
+    columns: tuple[str, str],
+    session_rows: IntArray | None = None,
+) -> None:
+    """The woman a row names is at the row's unit and admitted by its date.
+
+    ``woman`` is her row in the women table (-1: none, not checked), ``site`` and ``date``
+    the unit (a code into ``sites``) and date of the contact; ``session_rows`` the
+    contacts-log row of the session, for attendance rows. Problems go in ``columns``
+    (unit, date) under the policies ``woman_site_mismatch`` and ``contact_before_admission``.
+    """
+    women, women_rows = women_and_rows
+    has = woman >= 0
+    w_site = _take(women["site"].cat.codes.to_numpy(), woman, -1)
+    w_row = _take(women_rows, woman, 0)
+    names = np.array(sites, dtype=object)
+
+    def session(rows: BoolArray, otherwise: str) -> list[str]:
+        """How a message names the contact of each flagged row."""
+        if session_rows is None:
+            return [otherwise] * int(rows.sum())
+        return [f"the session (contacts log row {r}) " for r in session_rows[rows]]
+
+    mismatch = has & (w_site != site) & (site >= 0) & (w_site >= 0)
+    _apply_policy(
+        table,
+        problems,
+        counts,
+        cfg,
+        "woman_site_mismatch",
+        mismatch,
+        columns[0],
+        [
+            f"the woman (women log row {r}) is at {names[ws]} but {c}is at {names[cs]}"
+            for r, ws, c, cs in zip(
+                w_row[mismatch],
+                w_site[mismatch],
+                session(mismatch, "the contact "),
+                site[mismatch],
+                strict=True,
+            )
+        ],
+    )
+    adm = _take(women["admission_date"].to_numpy(), woman, np.datetime64("NaT"))
+    early = has & ~np.isnat(date) & ~np.isnat(adm) & (date < adm)
+    _apply_policy(
+        table,
+        problems,
+        counts,
+        cfg,
+        "contact_before_admission",
+        early,
+        columns[1],
+        [
+            f"{c}is before the woman's admission ({str(a)[:10]}, women log row {r})"
+            for c, a, r in zip(session(early, ""), adm[early], w_row[early], strict=True)
+        ],
+    )
 
 
 def _facilitators(
@@ -870,44 +917,18 @@ def _attendance(
     )
     keep &= ~dup
     # keep implies c_pos >= 0 and w_pos >= 0; the other rows read fill values
-    c_site = _take(contacts["site"].cat.codes.to_numpy(), c_pos, -1)
-    w_site = _take(women["site"].cat.codes.to_numpy(), w_pos, -1)
-    mismatch = keep & (c_site != w_site) & (c_site >= 0) & (w_site >= 0)
-    names = np.array(contacts["site"].cat.categories, dtype=object)
-    c_rows = _take(contacts["row"].to_numpy(), c_pos, 0)
-    w_rows = _take(women_rows, w_pos, 0)
-    _apply_policy(
+    _woman_fits(
         table,
         problems,
         counts,
         cfg,
-        "woman_site_mismatch",
-        mismatch,
-        "woman_id",
-        [
-            f"the woman (women log row {wr}) is at {names[ws]} but the session "
-            f"(contacts log row {cr}) is at {names[cs]}"
-            for wr, ws, cr, cs in zip(
-                w_rows[mismatch], w_site[mismatch], c_rows[mismatch], c_site[mismatch], strict=True
-            )
-        ],
-    )
-    nat = np.datetime64("NaT")
-    c_date = _take(contacts["date"].to_numpy(), c_pos, nat)
-    adm = _take(women["admission_date"].to_numpy(), w_pos, nat)
-    early = keep & ~np.isnat(c_date) & ~np.isnat(adm) & (c_date < adm)
-    _apply_policy(
-        table,
-        problems,
-        counts,
-        cfg,
-        "contact_before_admission",
-        early,
-        "contact_id",
-        [
-            f"the session (contacts log row {r}) is before the woman's admission ({str(a)[:10]})"
-            for r, a in zip(c_rows[early], adm[early], strict=True)
-        ],
+        (women, women_rows),
+        np.where(keep, w_pos, -1),
+        _take(contacts["site"].cat.codes.to_numpy(), c_pos, -1),
+        _take(contacts["date"].to_numpy(), c_pos, np.datetime64("NaT")),
+        tuple(contacts["site"].cat.categories),
+        columns=("woman_id", "contact_id"),
+        session_rows=_take(contacts["row"].to_numpy(), c_pos, 0),
     )
     minutes = _number_column(table, problems, "minutes", required=False, default=np.nan)
     duration = _take(contacts["duration_min"].to_numpy(), c_pos, np.nan)
