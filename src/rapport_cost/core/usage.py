@@ -202,13 +202,18 @@ def _drivers(cfg: CostingConfig, terms: PriceTerms) -> list[Driver]:
     return out
 
 
-def discount_factors(days: Vector, *, rate: float, timing: str) -> Vector:
-    """Discount factors for costs ``days`` after the index date (METHODS I-6).
+def _day_numbers(dates: npt.NDArray[np.datetime64]) -> npt.NDArray[np.int64]:
+    """Whole days since 1970-01-01 of each date, shape of ``dates``."""
+    return dates.astype("datetime64[D]").astype(np.int64)
+
+
+def discount_factors(days: npt.NDArray[np.int64], *, rate: float, timing: str) -> Vector:
+    """Discount factors for costs ``days`` (whole days) after the index date (METHODS I-6).
 
     Year ``j = floor(days / 365.25) + 1`` is discounted with ``t = j − 1`` (``start``),
     ``j`` (``end``) or ``j − 0.5`` (``mid``).
     """
-    year = (np.maximum(days, 0.0) / DAYS_PER_YEAR).astype(np.intp)  # year j - 1 (truncated)
+    year = np.maximum(days, 0) * 4 // 1461  # floor(days / 365.25) = j - 1, in integers
     shift = {"start": 0.0, "end": 1.0, "mid": 0.5}[timing]
     per_year = (1.0 + rate) ** -(np.arange(int(year.max(initial=0)) + 1) + shift)
     return np.asarray(per_year[year], dtype=np.float64)
@@ -326,17 +331,13 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
 
     # discounting: from each woman's admission; unit-level lines from the study start
     period = _study_period(cfg, c, women)
-    dates = c["date"].to_numpy()[pairs.contact]
-    adm = women["admission_date"].to_numpy()
-    is_woman = pairs.line < n_w
-    index_date = np.where(
-        is_woman,
-        adm[np.where(is_woman, pairs.line, 0)] if n_w else dates,
-        np.datetime64(period[0], "ns"),
+    index_day = np.append(  # of each line: her admission, or the study's start
+        _day_numbers(women["admission_date"].to_numpy()),
+        np.full(lay.n_lines - n_w, _day_numbers(np.array([period[0]], "datetime64[ns]"))[0]),
     )
-    days = ((dates - index_date) / np.timedelta64(1, "D")).astype(np.float64)
+    days = _day_numbers(c["date"].to_numpy())[pairs.contact] - index_day[pairs.line]
     rate, timing = cfg.discounting.rate, cfg.discounting.timing
-    applied = rate > 0 and float(np.max(days, initial=0.0)) >= DAYS_PER_YEAR
+    applied = rate > 0 and float(np.max(days, initial=0)) >= DAYS_PER_YEAR
     factor = discount_factors(days, rate=rate, timing=timing) if applied else np.ones_like(days)
     notes: list[str] = []
     if rate > 0 and not applied:
