@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rapport_cost import api
 from rapport_cost.config import Logs
@@ -102,3 +106,20 @@ def test_spreadsheet_rows_count_blank_lines(text: str, rows: list[int]) -> None:
     found = spreadsheet_rows(text, len(rows))
     assert found is not None
     assert found.tolist() == rows
+
+
+@given(
+    st.lists(st.text(alphabet="ab1, ", max_size=6), min_size=1, max_size=12),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_spreadsheet_rows_without_quotes_match_the_csv_module(
+    lines: list[str], newline: str
+) -> None:
+    # the fast path (lines split, nothing quoted) numbers rows as the csv module does
+    text = newline.join(["h,i", *lines]) + newline
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    expected = [i + 1 for i, rec in enumerate(records) if rec][1:]
+    found = spreadsheet_rows(text, len(expected))
+    # None: no blank line, every row at position + 2
+    rows = list(range(2, len(expected) + 2)) if found is None else found.tolist()
+    assert rows == expected
