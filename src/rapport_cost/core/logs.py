@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -527,6 +528,28 @@ def _apply_policy(
         counts[code] += int(mask.sum())
 
 
+class _Ahead:
+    """The id columns that name rows of another log, factorised in a background thread.
+
+    They are pure work (no problems reported), so they run beside the checks of the
+    contacts log, which keep the other core busy; :meth:`factor` waits for the result.
+    """
+
+    COLUMNS = (("contacts", "woman_id"), ("attendance", "contact_id"), ("attendance", "woman_id"))
+
+    def __init__(self, tables: dict[str, LogTable], pool: ThreadPoolExecutor) -> None:
+        self._futures = {
+            (name, col): pool.submit(_Factor.of, tables[name].frame, col)
+            for name, col in self.COLUMNS
+            if name in tables
+        }
+
+    def factor(self, table: LogTable, col: str) -> _Factor:
+        """The factor of ``col`` of ``table`` (worked out here if not ahead)."""
+        future = self._futures.get((table.name, col))
+        return future.result() if future is not None else _Factor.of(table.frame, col)
+
+
 # --------------------------------------------------------------------------- tables
 
 
@@ -552,20 +575,30 @@ def validate_logs(tables: dict[str, LogTable], cfg: CostingConfig) -> CleanLogs:
         problems.raise_if_any()
     fmt = cfg.logs.date_format if cfg.logs else "%Y-%m-%d"
     counts: Counter[str] = Counter()
-    women, woman_ids = _women(tables["women"], cfg, problems, fmt)
-    women_rows = tables["women"].row_numbers()
-    sites = tuple(cfg.sites) if cfg.sites else tuple(women["site"].cat.categories)
-    contacts, facilitators, contact_ids = _contacts(
-        tables["contacts"], cfg, problems, fmt, (women, woman_ids, women_rows), sites, counts
-    )
-    attendance = _attendance(
-        tables.get("attendance"),
-        cfg,
-        problems,
-        (contacts, contact_ids),
-        (women, woman_ids, women_rows),
-        counts,
-    )
+    with ThreadPoolExecutor(1) as pool:
+        ahead = _Ahead(tables, pool)
+        women, woman_ids = _women(tables["women"], cfg, problems, fmt)
+        women_rows = tables["women"].row_numbers()
+        sites = tuple(cfg.sites) if cfg.sites else tuple(women["site"].cat.categories)
+        contacts, facilitators, contact_ids = _contacts(
+            tables["contacts"],
+            cfg,
+            problems,
+            fmt,
+            (women, woman_ids, women_rows),
+            sites,
+            counts,
+            ahead,
+        )
+        attendance = _attendance(
+            tables.get("attendance"),
+            cfg,
+            problems,
+            (contacts, contact_ids),
+            (women, woman_ids, women_rows),
+            counts,
+            ahead,
+        )
     _sessions(tables["contacts"], cfg, problems, contacts, attendance, counts)
     staff = _staff_time(tables.get("staff_time"), cfg, problems, sites)
     problems.raise_if_any()
@@ -628,6 +661,7 @@ def _contacts(
     women_and_ids: tuple[pd.DataFrame, _Factor, IntArray],
     sites: tuple[str, ...],
     counts: Counter[str],
+    ahead: _Ahead,
 ) -> tuple[pd.DataFrame, npt.NDArray[np.float64], _Factor]:
     frame = table.frame
     women, woman_ids, women_rows = women_and_ids
@@ -678,7 +712,7 @@ def _contacts(
         "dna_shared",
     )
     # the woman of a one-to-one
-    wf = _Factor.of(frame, "woman_id")
+    wf = ahead.factor(table, "woman_id")
     w_blank = wf.blank()
     problems.add(
         table,
@@ -841,6 +875,7 @@ def _attendance(
     contacts_and_ids: tuple[pd.DataFrame, _Factor],
     women_and_ids: tuple[pd.DataFrame, _Factor, IntArray],
     counts: Counter[str],
+    ahead: _Ahead,
 ) -> pd.DataFrame:
     contacts, contact_ids = contacts_and_ids
     women, woman_ids, women_rows = women_and_ids
@@ -849,8 +884,8 @@ def _attendance(
     )
     if table is None:
         return empty
-    cf = _Factor.of(table.frame, "contact_id")
-    wf = _Factor.of(table.frame, "woman_id")
+    cf = ahead.factor(table, "contact_id")
+    wf = ahead.factor(table, "woman_id")
     c_blank, w_blank = cf.blank(), wf.blank()
     problems.add(table, c_blank, "contact_id", "is missing (required)", "missing_value")
     problems.add(table, w_blank, "woman_id", "is missing (required)", "missing_value")
