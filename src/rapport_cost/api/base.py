@@ -13,7 +13,7 @@ import pandas as pd
 
 from rapport_cost._version import __version__
 from rapport_cost.config import CostingConfig
-from rapport_cost.core.engine import driver_prices
+from rapport_cost.core.engine import driver_prices, site_costs
 from rapport_cost.core.inflation import PriceIndex, select_index
 from rapport_cost.core.logs import CleanLogs, LogTable, validate_logs
 from rapport_cost.core.prices import PriceTerms, Theta, compile_terms
@@ -211,6 +211,15 @@ class Built:
     def prices(self, theta: Theta) -> npt.NDArray[np.float64]:
         """Driver prices for every row of Θ, shape ``(n_draws, n_drivers)``."""
         return driver_prices(theta, self.prep.terms, self.usage.drivers, self.config.perspective)
+
+    def base_costs(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Total and mean cost per woman of each site and all, at the base case.
+
+        The engine (:func:`~rapport_cost.core.engine.site_costs`) on the one-row Θ of
+        the parameters' base values; each of shape ``(1, n_sites + 1)``.
+        """
+        terms = self.prep.terms
+        return site_costs(terms.table.base_matrix(), terms, self.usage, self.config.perspective)
 
 
 def load_logs(prep: Prepared) -> tuple[CleanLogs, list[LogFile]]:

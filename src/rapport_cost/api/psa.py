@@ -28,7 +28,6 @@ from rapport_cost.api.base import (
 from rapport_cost.api.estimate import policy_notes, site_women
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.core import psa as core
-from rapport_cost.core.engine import site_costs
 from rapport_cost.core.sampling import CorrelationMethod, ParameterSampler, Sampling
 from rapport_cost.errors import ConfigError, RapportWarning
 from rapport_cost.fileio.draws import DrawsWriter
@@ -189,7 +188,7 @@ def run_psa(
         )
 
     labels = [*usage.sites, "all"]
-    det_total, det_mean = site_costs(terms.table.base_matrix(), terms, usage, cfg.perspective)
+    det_total, det_mean = built.base_costs()
     deterministic = np.vstack([det_mean[0], det_total[0]])
     outputs = core.PsaOutputs(design, n_draws, len(labels))
     writer = (

@@ -47,7 +47,6 @@ from rapport_cost.config import (
 )
 from rapport_cost.core import psa as core_psa
 from rapport_cost.core.bootstrap import quantiles
-from rapport_cost.core.engine import site_totals
 from rapport_cost.core.logs import LogTable, validate_logs
 from rapport_cost.core.prices import PriceTerms
 from rapport_cost.core.scale_up import (
@@ -680,7 +679,7 @@ def scenario_configs(
 
 
 def _site_rows(built: Built) -> tuple[list[str], np.ndarray, np.ndarray]:
-    total, mean = site_totals(built.usage, built.prices(built.prep.terms.table.base_matrix()))
+    total, mean = built.base_costs()
     return [*built.usage.sites, "all"], total[0], mean[0]
 
 
@@ -891,7 +890,7 @@ def scale_up(
     if draws is not None:
         draws = whole_number(draws, "--draws", 2)
     seed = seed_number(seed)
-    terms, usage = built.prep.terms, built.usage
+    usage = built.usage
     stated = {k: s.admissions for k, s in cfg.sites.items()}
     study_adm = study_admissions(usage, stated)
     column = -1 if where == "all" else usage.sites.index(where)
@@ -899,7 +898,7 @@ def scale_up(
     def per_admission(total: np.ndarray, mean: np.ndarray) -> np.ndarray:
         return basis_values(total, mean, basis=basis, column=column, admissions=study_adm)
 
-    total0, mean0 = site_totals(usage, built.prices(terms.table.base_matrix()))
+    total0, mean0 = built.base_costs()
     point = float(per_admission(total0, mean0)[0])
     interval = None
     notes: list[str] = []
