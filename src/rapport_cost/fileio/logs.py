@@ -48,8 +48,8 @@ def spreadsheet_rows(text: str, n_rows: int) -> IntArray | None:
     >>> spreadsheet_rows("a,b\n1,2\n\n3,4\n", 2).tolist()
     [2, 4]
     """
-    lines = text.count("\n") or text.count("\r")
-    if lines + (not text.endswith(("\n", "\r"))) == n_rows + 1:
+    body = text.rstrip("\r\n")  # blank lines after the last row move no row
+    if (body.count("\n") or body.count("\r")) == n_rows:
         return None  # one line per row after the header: nothing skipped
     found: Iterable[Sized]
     if '"' in text:  # a quoted value may hold a line break: let the csv module find records
@@ -158,8 +158,7 @@ def _trailing_breaks(raw: Bytes) -> int:
     end = len(raw)
     while end and raw[end - 1] in b"\r\n":
         end -= 1
-    tail = bytes(raw[end:])
-    return tail.count(b"\n") or tail.count(b"\r")
+    return _count_lines(raw[end:])
 
 
 def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, IntArray | None]:
