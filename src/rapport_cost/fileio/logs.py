@@ -1,8 +1,10 @@
 """Read the activity logs (CSV in UTF-8, UTF-8 with BOM or Windows-1252; or XLSX).
 
-A CSV's number and date columns are typed when every value in them parses; otherwise,
-and for XLSX, every cell is read as text, so that validation (``core/logs.py``) can
-report each value that does not parse with its row and column. Headers are mapped to
+A CSV's number columns, and its date columns when dates are ISO (``YYYY-MM-DD``), are
+typed when every value in them parses; otherwise, and for XLSX, every cell is read as
+text, so that validation (``core/logs.py``) can report each value that does not parse
+with its row and column. Dates in another ``date_format`` are read as text and parsed
+in validation: Arrow's ``strptime`` would roll 30/02/2025 over to 2 March. Headers are mapped to
 canonical names with the config's ``logs.columns``. Readers skip blank lines, which a
 spreadsheet counts as rows, so each file also carries the spreadsheet row of every row
 read when the two differ.
@@ -106,6 +108,7 @@ NUMBER_COLUMNS = frozenset(
      "minutes", "hours"}
 )  # fmt: skip
 DATE_COLUMNS = frozenset({"date", "admission_date", "discharge_date"})
+ISO_DATE = "%Y-%m-%d"
 #: Id columns, many distinct values: kept as plain text (other text is dictionary-encoded).
 ID_COLUMNS = frozenset({"contact_id", "woman_id"})
 
@@ -117,17 +120,19 @@ _CODED_TEXT = pa.dictionary(pa.int32(), pa.string())
 def _column_types(columns: list[str], logs: Logs, *, typed: bool) -> dict[str, pa.DataType]:
     """Arrow type of each header.
 
-    Numbers and dates are typed when ``typed``; ids are text; other text is
-    dictionary-encoded (a few distinct values, stored as codes).
+    Numbers, and ISO dates, are typed when ``typed`` (Arrow's ``date32`` takes only real
+    days of the calendar); ids are text; other text is dictionary-encoded (a few distinct
+    values, stored as codes).
     """
     canonical = {header: name for name, header in logs.columns.items()}
+    iso = logs.date_format == ISO_DATE
     out: dict[str, pa.DataType] = {}
     for header in columns:
         name = canonical.get(header, header)
         if typed and name in NUMBER_COLUMNS:
             out[header] = pa.float64()
-        elif typed and name in DATE_COLUMNS:
-            out[header] = pa.timestamp("s")
+        elif typed and iso and name in DATE_COLUMNS:
+            out[header] = pa.date32()
         else:
             out[header] = _TEXT if name in ID_COLUMNS else _CODED_TEXT
     return out
@@ -183,8 +188,7 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, Int
                     pa.BufferReader(pa.py_buffer(raw)),
                     read_options=read_options,
                     convert_options=pa_csv.ConvertOptions(
-                        column_types=_column_types(columns, logs, typed=True),
-                        timestamp_parsers=[logs.date_format],
+                        column_types=_column_types(columns, logs, typed=True)
                     ),
                 )
             except pa.ArrowInvalid:
@@ -203,7 +207,7 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, Int
             msg = f"cannot read as CSV: {exc}"
             raise LogError(msg, [Problem(msg, source, code="csv_syntax")]) from None
         lines = scan.result()
-    frame: pd.DataFrame = arrow.to_pandas()
+    frame: pd.DataFrame = arrow.to_pandas(date_as_object=False)
     if lines - _trailing_breaks(raw) + 1 == len(frame) + 1:
         return frame, None  # a line for the header and one for each row (blank lines after)
     text = raw[:].decode(read_options.encoding, errors="replace").lstrip("\ufeff")
