@@ -780,26 +780,27 @@ def _woman_fits(
     sites: tuple[str, ...],
     *,
     columns: tuple[str, str],
-    session_rows: IntArray | None = None,
+    sessions: tuple[IntArray, IntArray] | None = None,
 ) -> None:
     """The woman a row names is at the row's unit and admitted by its date.
 
     ``woman`` is her row in the women table (-1: none, not checked), ``site`` and ``date``
-    the unit (a code into ``sites``) and date of the contact; ``session_rows`` the
-    contacts-log row of the session, for attendance rows. Problems go in ``columns``
-    (unit, date) under the policies ``woman_site_mismatch`` and ``contact_before_admission``.
+    the unit (a code into ``sites``) and date of the contact. For attendance rows,
+    ``sessions`` is the contacts log's spreadsheet rows and the contacts-log position of
+    each row's session. Problems go in ``columns`` (unit, date) under the policies
+    ``woman_site_mismatch`` and ``contact_before_admission``.
     """
     women, women_rows = women_and_rows
     has = woman >= 0
     w_site = _take(women["site"].cat.codes.to_numpy(), woman, -1)
-    w_row = _take(women_rows, woman, 0)
     names = np.array(sites, dtype=object)
 
     def session(rows: BoolArray, otherwise: str) -> list[str]:
         """How a message names the contact of each flagged row."""
-        if session_rows is None:
+        if sessions is None:
             return [otherwise] * int(rows.sum())
-        return [f"the session (contacts log row {r}) " for r in session_rows[rows]]
+        session_rows, position = sessions
+        return [f"the session (contacts log row {r}) " for r in session_rows[position[rows]]]
 
     mismatch = has & (w_site != site) & (site >= 0) & (w_site >= 0)
     _apply_policy(
@@ -813,7 +814,7 @@ def _woman_fits(
         [
             f"the woman (women log row {r}) is at {names[ws]} but {c}is at {names[cs]}"
             for r, ws, c, cs in zip(
-                w_row[mismatch],
+                women_rows[woman[mismatch]],  # rows named only where flagged
                 w_site[mismatch],
                 session(mismatch, "the contact "),
                 site[mismatch],
@@ -833,7 +834,9 @@ def _woman_fits(
         columns[1],
         [
             f"{c}is before the woman's admission ({str(a)[:10]}, women log row {r})"
-            for c, a, r in zip(session(early, ""), adm[early], w_row[early], strict=True)
+            for c, a, r in zip(
+                session(early, ""), adm[early], women_rows[woman[early]], strict=True
+            )
         ],
     )
 
@@ -963,7 +966,7 @@ def _attendance(
         _take(contacts["date"].to_numpy(), c_pos, np.datetime64("NaT")),
         tuple(contacts["site"].cat.categories),
         columns=("woman_id", "contact_id"),
-        session_rows=_take(contacts["row"].to_numpy(), c_pos, 0),
+        sessions=(contacts["row"].to_numpy(), c_pos),
     )
     minutes = _number_column(table, problems, "minutes", required=False, default=np.nan)
     duration = _take(contacts["duration_min"].to_numpy(), c_pos, np.nan)
