@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pa_compute
 import pyarrow.csv as pa_csv
 
 from rapport_cost.config import Logs
@@ -141,6 +142,19 @@ def _column_types(columns: list[str], logs: Logs, *, typed: bool) -> dict[str, p
 Bytes = bytes | mmap.mmap
 
 
+def _all_finite(table: pa.Table) -> bool:
+    """No number column holds NaN or infinity (blank cells are null, not NaN).
+
+    Arrow reads "nan", "inf" and "1e400" as floats; validation must see them as the
+    text they are, to report each as not a number.
+    """
+    return not any(
+        pa_compute.any(pa_compute.invert(pa_compute.is_finite(col))).as_py()
+        for col in table.columns
+        if pa.types.is_floating(col.type)
+    )
+
+
 def _count_lines(raw: Bytes) -> int:
     """Number of line breaks (LF, or CR in a file without any LF)."""
     data = np.frombuffer(raw, dtype=np.uint8)
@@ -166,12 +180,32 @@ def _trailing_breaks(raw: Bytes) -> int:
     return _count_lines(raw[end:])
 
 
+def _read_typed(
+    raw: Bytes, read_options: pa_csv.ReadOptions, types: dict[str, pa.DataType]
+) -> pa.Table | None:
+    """The CSV with numbers and dates typed, or ``None`` if a value is not one, or not finite.
+
+    Only an empty cell is blank (not "NA", "N/A" or "NULL", which Arrow would take for
+    one by default).
+    """
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(pa.py_buffer(raw)),
+            read_options=read_options,
+            convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[""]),
+        )
+    except pa.ArrowInvalid:
+        return None
+    return table if _all_finite(table) else None
+
+
 def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, IntArray | None]:
     """Read a CSV; numbers and dates typed when every value parses, else all text.
 
-    The fast path lets Arrow parse numbers and dates; if any value does not parse the
-    file is read again as text, so that validation can say which rows are wrong. Returns
-    the frame and its spreadsheet rows (:func:`spreadsheet_rows`).
+    The fast path lets Arrow parse numbers and dates, with only an empty cell as blank
+    (not "NA", "N/A" or "NULL"); if any value does not parse, or is not a finite number,
+    the file is read again as text, so that validation can say which rows are wrong.
+    Returns the frame and its spreadsheet rows (:func:`spreadsheet_rows`).
     """
     enc = "utf-8" if logs.encoding == "auto" else logs.encoding
     head = raw[:65536].decode(enc, errors="replace").lstrip("\ufeff").splitlines()
@@ -183,15 +217,8 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, Int
     with ThreadPoolExecutor(1) as pool:
         scan = pool.submit(_count_lines, raw)  # beside the parser: both scan the file
         try:
-            try:
-                arrow = pa_csv.read_csv(
-                    pa.BufferReader(pa.py_buffer(raw)),
-                    read_options=read_options,
-                    convert_options=pa_csv.ConvertOptions(
-                        column_types=_column_types(columns, logs, typed=True)
-                    ),
-                )
-            except pa.ArrowInvalid:
+            arrow = _read_typed(raw, read_options, _column_types(columns, logs, typed=True))
+            if arrow is None:
                 # a value that does not parse, or not UTF-8 (then Windows-1252, as Excel writes)
                 if logs.encoding == "auto" and _decode_choice(raw[:], "auto") == "cp1252":
                     read_options = pa_csv.ReadOptions(encoding="cp1252")
