@@ -5,16 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rapport_cost import api
 from rapport_cost.config import Logs
+from rapport_cost.errors import LogError
+from rapport_cost.fileio import logs as logs_reader
 from rapport_cost.fileio.logs import read_log, spreadsheet_rows
 
 CASE = Path(__file__).parents[1] / "cases" / "small"
@@ -123,3 +126,50 @@ def test_spreadsheet_rows_without_quotes_match_the_csv_module(
     # None: no blank line, every row at position + 2
     rows = list(range(2, len(expected) + 2)) if found is None else found.tolist()
     assert rows == expected
+
+
+#: Cells that a reader may take for a number, a date or a blank when they are none.
+ODD_CELLS = [
+    "", " ", "N/A", "NA", "NULL", "null", "#N/A", "nan", "NaN", "inf", "-inf", "Infinity",
+    "1e400", "-", "1,5", "0x1A", "1_000", " 5", "5 ", "+5", ".5", "5.", "1e2", "-0", "-1",
+    "2025-02-30", "2025-04-31", "2024-02-29", "2025-02-29", "2025-4-1", " 2025-01-05",
+    "2025-01-05 ", "2025-01-05T00:00", "2025-01-05 00:00", "05/01/2025", "20250105",
+]  # fmt: skip
+CELLS = [  # (log, column) of a number or date cell, and the rows of that log
+    ("contacts", col, 5)
+    for col in ("date", "duration_min", "prep_min", "travel_min", "miles", "other_attendees",
+                "capacity")
+] + [("women", col, 4) for col in ("admission_date", "discharge_date")]  # fmt: skip
+
+
+def _outcome(config: Path) -> object:
+    """Every problem found, or every per-woman figure."""
+    try:
+        result = api.estimate(config)
+    except LogError as exc:
+        return sorted(exc.lines())
+    return result.tables["per_woman"].to_dict("list")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(CELLS),
+    st.integers(0, 4),
+    st.one_of(st.sampled_from(ODD_CELLS), st.integers(-3, 200).map(str)),
+)
+def test_a_cell_is_judged_alike_by_the_fast_and_the_text_reader(
+    cell: tuple[str, str, int], row: int, value: str
+) -> None:
+    # the typed fast path must accept, blank or reject a cell exactly as the text path
+    # (which validation parses) does, whatever the rest of the file holds
+    log, column, n_rows = cell
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = _copy(Path(tmp))
+        frame = pd.read_csv(folder / f"{log}.csv", dtype=str, keep_default_na=False)
+        frame.loc[row % n_rows, column] = value
+        frame.to_csv(folder / f"{log}.csv", index=False)
+        fast = _outcome(folder / "config.yaml")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(logs_reader, "_read_typed", lambda *_: None)
+            text = _outcome(folder / "config.yaml")
+    assert fast == text
