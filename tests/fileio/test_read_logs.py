@@ -62,6 +62,27 @@ def test_xlsx_logs(tmp_path: Path) -> None:
     assert _total(folder) == pytest.approx(EXPECTED)
 
 
+@pytest.mark.parametrize("date_format", ["%Y-%m-%d", "%d/%m/%Y"])
+def test_xlsx_logs_with_date_and_number_cells(tmp_path: Path, date_format: str) -> None:
+    # a workbook keeps a typed-in date as a date cell and minutes as number cells (not
+    # text); the dates must read as the same days whatever the config's date_format
+    folder = _copy(tmp_path)
+    for name in ("contacts", "attendance", "women"):
+        frame = pd.read_csv(folder / f"{name}.csv")  # numbers typed, blanks empty
+        for col in ("date", "admission_date", "discharge_date"):
+            if col in frame:
+                frame[col] = pd.to_datetime(frame[col])
+        frame.to_excel(folder / f"{name}.xlsx", index=False)
+    _edit(
+        folder,
+        contacts="contacts.xlsx",
+        attendance="attendance.xlsx",
+        women="women.xlsx",
+        date_format=date_format,
+    )
+    assert _total(folder) == pytest.approx(EXPECTED)
+
+
 def test_column_map_and_uk_dates(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     for name in ("contacts", "women"):

@@ -13,8 +13,10 @@ read when the two differ.
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
+import math
 import mmap
 import os
 import zipfile
@@ -253,14 +255,27 @@ def _mapped(path: Path) -> Bytes:
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
 
-def read_xlsx(path: Path, source: str) -> pd.DataFrame:
-    """The first sheet of a workbook, every cell as text (blank cells as "")."""
+def _cell_text(value: object, date_format: str) -> str:
+    """A workbook cell as text: a date cell in ``date_format``, a blank one as ""."""
+    if isinstance(value, datetime.date):  # also datetime and pandas' Timestamp
+        return value.strftime(date_format)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def read_xlsx(path: Path, source: str, date_format: str = ISO_DATE) -> pd.DataFrame:
+    """The first sheet of a workbook, every cell as text (blank cells as "").
+
+    A date cell (how a workbook keeps a date typed in) is written in ``date_format``, so
+    that it parses as the same date typed as text would.
+    """
     try:
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        frame = pd.read_excel(path, dtype=object, keep_default_na=False, engine="openpyxl")
     except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         msg = f"cannot read as XLSX: {exc}"
         raise LogError(msg, [Problem(msg, source, code="xlsx")]) from None
-    return frame
+    return frame.map(_cell_text, date_format=date_format)
 
 
 def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
@@ -275,7 +290,7 @@ def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
     try:
         raw = _mapped(path)
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = read_xlsx(path, source)
+            frame = read_xlsx(path, source, logs.date_format)
         else:
             frame, rows = _read_csv(raw, source=source, logs=logs)
     except FileNotFoundError:
