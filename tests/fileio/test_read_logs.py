@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
@@ -194,3 +195,19 @@ def test_a_cell_is_judged_alike_by_the_fast_and_the_text_reader(
             mp.setattr(logs_reader, "_read_typed", lambda *_: None)
             text = _outcome(folder / "config.yaml")
     assert fast == text
+
+
+def test_xlsx_empty_rows_are_skipped_and_rows_still_named(tmp_path: Path) -> None:
+    # an empty row inside a sheet is skipped, as a CSV's blank line is, and a problem
+    # below it is named by the row the spreadsheet shows
+    folder = _copy(tmp_path)
+    frame = pd.read_csv(folder / "contacts.csv")
+    frame.loc[frame["contact_id"] == "C3", "duration_min"] = -5
+    frame.to_excel(folder / "contacts.xlsx", index=False)
+    book = openpyxl.load_workbook(folder / "contacts.xlsx")
+    book.active.insert_rows(3)  # header row 1, C1 row 2, empty row 3, C2 row 4, C3 row 5
+    book.save(folder / "contacts.xlsx")
+    _edit(folder, contacts="contacts.xlsx")
+    with pytest.raises(LogError) as err:
+        api.estimate(folder / "config.yaml")
+    assert [(p.line, p.field) for p in err.value.problems] == [(5, "duration_min")]

@@ -116,7 +116,7 @@ def read_costs(path: str | Path) -> CostsFile:
     suffix = file.suffix.lower()
     rows = None
     if suffix in XLSX_SUFFIXES:
-        frame = read_xlsx(file, source)
+        frame, rows = read_xlsx(file, source)
     elif suffix in PARQUET_SUFFIXES:
         frame = _read_parquet(raw, source)
     else:

@@ -264,18 +264,26 @@ def _cell_text(value: object, date_format: str) -> str:
     return str(value)
 
 
-def read_xlsx(path: Path, source: str, date_format: str = ISO_DATE) -> pd.DataFrame:
+def read_xlsx(
+    path: Path, source: str, date_format: str = ISO_DATE
+) -> tuple[pd.DataFrame, IntArray | None]:
     """The first sheet of a workbook, every cell as text (blank cells as "").
 
     A date cell (how a workbook keeps a date typed in) is written in ``date_format``, so
-    that it parses as the same date typed as text would.
+    that it parses as the same date typed as text would. Empty rows are skipped, as a
+    CSV's blank lines are; returns the frame and the spreadsheet row of each of its rows
+    when an empty row moved them (else ``None``: row = position + 2).
     """
     try:
         frame = pd.read_excel(path, dtype=object, keep_default_na=False, engine="openpyxl")
     except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         msg = f"cannot read as XLSX: {exc}"
         raise LogError(msg, [Problem(msg, source, code="xlsx")]) from None
-    return frame.map(_cell_text, date_format=date_format)
+    frame = frame.map(_cell_text, date_format=date_format)
+    filled = (frame != "").any(axis=1).to_numpy()
+    if filled.all():
+        return frame, None
+    return frame[filled].reset_index(drop=True), np.flatnonzero(filled) + 2
 
 
 def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
@@ -290,7 +298,7 @@ def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
     try:
         raw = _mapped(path)
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = read_xlsx(path, source, logs.date_format)
+            frame, rows = read_xlsx(path, source, logs.date_format)
         else:
             frame, rows = _read_csv(raw, source=source, logs=logs)
     except FileNotFoundError:
