@@ -211,3 +211,16 @@ def test_xlsx_empty_rows_are_skipped_and_rows_still_named(tmp_path: Path) -> Non
     with pytest.raises(LogError) as err:
         api.estimate(folder / "config.yaml")
     assert [(p.line, p.field) for p in err.value.problems] == [(5, "duration_min")]
+
+
+def test_a_mapped_header_that_meets_the_canonical_one_is_reported(tmp_path: Path) -> None:
+    # logs.columns maps 'Patient ID' to woman_id, and the file also has woman_id: which
+    # column holds the woman is ambiguous, so the reader says so instead of picking one
+    logs = Logs(contacts="c.csv", women="w.csv", columns={"woman_id": "Patient ID"})
+    path = tmp_path / "w.csv"
+    path.write_text("Patient ID,site,admission_date,woman_id\nP1,a,2025-01-01,W1\n")
+    with pytest.raises(LogError) as err:
+        read_log(path, table="women", source="w.csv", logs=logs)
+    [problem] = err.value.problems
+    assert (problem.line, problem.field) == (1, "woman_id")
+    assert "headers: 'Patient ID', 'woman_id'" in problem.message

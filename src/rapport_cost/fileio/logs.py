@@ -307,10 +307,39 @@ def read_log(path: Path, *, table: str, source: str, logs: Logs) -> LogFile:
     except OSError as exc:
         msg = f"cannot read: {exc.strerror}"
         raise LogError(msg, [Problem(msg, source, code="unreadable")]) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    headers = [str(c) for c in frame.columns]
     rename = {header: canonical for canonical, header in logs.columns.items()}
-    frame = frame.rename(columns=rename)
+    frame.columns = [rename.get(h.strip(), h.strip()) for h in headers]
+    _check_unique_columns(headers, list(frame.columns), source)
     return LogFile(table, source, frame, _HASHER.submit(_sha256, raw), rows)
+
+
+def _check_unique_columns(headers: list[str], names: list[str], source: str) -> None:
+    """Each column name once, after ``logs.columns`` maps ``headers`` to ``names``.
+
+    Raises
+    ------
+    LogError
+        Naming each column that two headers give, and the headers.
+    """
+    by_name: dict[str, list[str]] = {}
+    for header, name in zip(headers, names, strict=True):
+        by_name.setdefault(name, []).append(header)
+    problems = [
+        Problem(
+            f"{len(found)} columns give {name!r} (headers: "
+            f"{', '.join(repr(h) for h in found)}); keep one",
+            source,
+            1,
+            name,
+            "duplicate_column",
+        )
+        for name, found in by_name.items()
+        if len(found) > 1
+    ]
+    if problems:
+        msg = f"{len(problems)} column(s) given twice"
+        raise LogError(msg, problems)
 
 
 def read_logs(logs: Logs, folder: Path) -> list[LogFile]:
