@@ -681,7 +681,9 @@ class Discounting(Strict):
     """Discounting of costs in later years after admission (METHODS I-6, I-7)."""
 
     rate: float = Field(0.035, ge=0, le=1)
-    timing: Literal["start", "end", "mid"] = "start"
+    #: Year j (1, 2, …) after the index date discounted with t = j − 1 (``start``), j
+    #: (``end``) or j − 0.5 (``mid``); ``exact``: t = days since the index date / 365.25.
+    timing: Literal["start", "end", "mid", "exact"] = "start"
 
 
 class Inflation(Strict):

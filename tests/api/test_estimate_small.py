@@ -218,6 +218,13 @@ def test_discount_timing_end(tmp_path: Path) -> None:
     assert costs["W3"] == pytest.approx(30 / 1.035**2)
 
 
+def test_discount_timing_exact(tmp_path: Path) -> None:
+    r = run(tmp_path, {"discounting": {"rate": 0.035, "timing": "exact"}})
+    # t = days since admission / 365.25: W3 admitted 2025-02-01, C4 on 2026-03-01 is
+    # 365 + 28 = 393 days later; W3's only cost is C4's 30 (undiscounted)
+    assert women_costs(r)["W3"] == pytest.approx(30 / 1.035 ** (393 / 365.25))
+
+
 def test_no_discounting_within_a_year(tmp_path: Path) -> None:
     text = (CASE / "contacts.csv").read_text().replace("2026-03-01", "2025-03-01")
     r = run(tmp_path, {"discounting": {"rate": 0.035, "timing": "end"}}, contacts=text)

@@ -161,10 +161,15 @@ def _methods(cfg: CostingConfig, results: dict[str, Result], built: Built) -> st
         else f"All inputs are in {cfg.price_year} prices; no conversion was needed "
         f"(index available: {built.prep.index.name})."
     )
-    exponent = {"start": "j-1", "end": "j", "mid": "j-0.5"}[cfg.discounting.timing]
+    when = {
+        "start": "year j after admission discounted by (1 + r)^-(j-1)",
+        "end": "year j after admission discounted by (1 + r)^-j",
+        "mid": "year j after admission discounted by (1 + r)^-(j-0.5)",
+        "exact": "a cost t years after admission (days / 365.25) discounted by (1 + r)^-t",
+    }[cfg.discounting.timing]
     disc = (
-        f"{cfg.discounting.rate:.1%} a year (timing '{cfg.discounting.timing}': year j after "
-        f"admission discounted by (1 + r)^-({exponent})), for costs in later years after admission "
+        f"{cfg.discounting.rate:.1%} a year (timing '{cfg.discounting.timing}': {when}), "
+        "for costs in later years after admission "
         "(café and online groups after discharge); the NICE reference-case rate"
         if est.settings.get("discount_rate")
         else "not applied (all costs within 12 months of admission, METHODS I-7)"

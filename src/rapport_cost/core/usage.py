@@ -211,8 +211,11 @@ def discount_factors(days: npt.NDArray[np.int64], *, rate: float, timing: str) -
     """Discount factors for costs ``days`` (whole days) after the index date (METHODS I-6).
 
     Year ``j = floor(days / 365.25) + 1`` is discounted with ``t = j − 1`` (``start``),
-    ``j`` (``end``) or ``j − 0.5`` (``mid``).
+    ``j`` (``end``) or ``j − 0.5`` (``mid``); ``exact`` takes ``t = days / 365.25``.
+    Shape of ``days``.
     """
+    if timing == "exact":
+        return np.asarray((1.0 + rate) ** -(np.maximum(days, 0) / DAYS_PER_YEAR), np.float64)
     year = np.maximum(days, 0) * 4 // 1461  # floor(days / 365.25) = j - 1, in integers
     shift = {"start": 0.0, "end": 1.0, "mid": 0.5}[timing]
     per_year = (1.0 + rate) ** -(np.arange(int(year.max(initial=0)) + 1) + shift)

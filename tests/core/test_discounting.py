@@ -1,0 +1,50 @@
+"""Discount factors (METHODS I-6) against the test vectors T11 and T11b (METHODS §8)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rapport_cost.core.usage import discount_factors
+
+R = 0.035
+
+
+def test_t11_factors_at_the_end_and_middle_of_years() -> None:
+    # T11: 1/1.035^t for t = 0.5, 1, 2, 3, 5, 10. Timing 'end' discounts year j with
+    # t = j and 'mid' year 1 with t = 0.5; day 0 is in year 1, day 366 in year 2
+    # (366 >= 365.25), day 3288 in year 10 (9 x 365.25 = 3287.25 <= 3288 < 3652.5)
+    days = np.array([0, 366, 731, 1462, 3288])
+    end = discount_factors(days, rate=R, timing="end")
+    assert end == pytest.approx([0.966184, 0.933511, 0.901943, 0.841973, 0.708919], abs=5e-7)
+    mid = discount_factors(np.array([0]), rate=R, timing="mid")
+    assert mid == pytest.approx([0.982946], abs=5e-7)
+
+
+@pytest.mark.parametrize(
+    ("timing", "present_value"), [("start", 2899.6943), ("end", 2801.6370), ("mid", 2850.2440)]
+)
+def test_t11b_1000_a_year_for_three_years(timing: str, present_value: float) -> None:
+    # T11b: £1000 in each of years 1, 2 and 3 (days 0, 400 and 800 after the index date)
+    days = np.array([0, 400, 800])
+    pv = float((1000.0 * discount_factors(days, rate=R, timing=timing)).sum())
+    assert pv == pytest.approx(present_value, abs=5e-5)
+
+
+def test_exact_timing_discounts_by_the_days_since_the_index_date() -> None:
+    # t = days / 365.25: day 0 undiscounted; day 1461 is t = 4 exactly,
+    # 1.035^4 = 1.071225^2 = 1.147523000625, 1 / 1.147523000625 = 0.8714422
+    f = discount_factors(np.array([0, 1461]), rate=R, timing="exact")
+    assert f == pytest.approx([1.0, 0.8714422], abs=5e-8)
+
+
+def test_exact_timing_of_a_daily_cost_matches_the_continuous_flow() -> None:
+    # METHODS I-6 / T11b: £1000 a year spread evenly over [0, T] is worth
+    # C (1 - e^(-dT)) / d with d = ln 1.035; over T = 4 years = 1461 days, a cost each day
+    # (a left sum with step h = 1/365.25 year) is above it by a factor ~ 1 + d h / 2 (5e-5)
+    delta, years = math.log(1 + R), 4
+    flow = 1000.0 * (1 - math.exp(-delta * years)) / delta
+    daily = 1000.0 / 365.25 * discount_factors(np.arange(1461), rate=R, timing="exact")
+    assert float(daily.sum()) == pytest.approx(flow, rel=1e-4)
