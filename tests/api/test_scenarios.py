@@ -158,3 +158,18 @@ def test_only_unknown_scenario_is_a_usage_error() -> None:
         ["scenarios", "-c", str(SMALL / "config.yaml"), "--only", "volunter_20"], code=2
     )
     assert "did you mean 'volunteer_20'" in result.stderr
+
+
+def test_scenarios_give_the_undiscounted_total_beside_the_discounted(tmp_path: Path) -> None:
+    # METHODS I-8. tests/cases/small: every cost falls in the first year after admission
+    # but C4's 30 (W3, 393 days on): total 181 + 30/1.035 + 50 discounted at 3.5%,
+    # 181 + 30 + 50 = 261 undiscounted (tests/api/test_estimate_small.py); at rate 0 both 261
+    spec = tmp_path / "scenarios.yaml"
+    spec.write_text("scenarios:\n  rate_0: {set: {discounting.rate: 0.0}}\n")
+    config = ROOT / "tests" / "cases" / "small" / "config.yaml"
+    result = api.scenarios(config, scenarios_file=spec)
+    table = result.tables["scenarios"].set_index(["scenario", "site"])
+    assert table.loc[("base", "all"), "total_cost"] == pytest.approx(181 + 30 / 1.035 + 50)
+    assert table.loc[("base", "all"), "total_cost_undiscounted"] == pytest.approx(261)
+    assert table.loc[("rate_0", "all"), "total_cost"] == pytest.approx(261)
+    assert table.loc[("rate_0", "all"), "total_cost_undiscounted"] == pytest.approx(261)

@@ -63,7 +63,9 @@ def test_dsa_usage_errors(args: list[str], text: str) -> None:
 def test_scenarios_csv_on_stdout() -> None:
     out = invoke(["scenarios", "-c", CONFIG, "-f", "csv", "--site", "all"], code=0).stdout
     lines = out.splitlines()
-    assert lines[0].startswith("scenario,description,site,mean_cost_per_woman,total_cost,delta")
+    assert lines[0].startswith(
+        "scenario,description,site,mean_cost_per_woman,total_cost,total_cost_undiscounted,delta"
+    )
     assert lines[1].startswith("base,")
     assert len(lines) == 1 + 4  # base and three scenarios, site all only
 

@@ -678,9 +678,17 @@ def scenario_configs(
     return {spec.name: prep.loaded for spec, prep in _variants(built, specs)}
 
 
-def _site_rows(built: Built) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _site_rows(built: Built) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Sites and ``all``, with their total, mean per woman and undiscounted total cost."""
     total, mean = built.base_costs()
-    return [*built.usage.sites, "all"], total[0], mean[0]
+    prices = built.prices(built.prep.terms.table.base_matrix())[0]
+    undiscounted = built.usage.undiscounted @ prices  # quantities before discounting
+    return (
+        [*built.usage.sites, "all"],
+        total[0],
+        mean[0],
+        np.append(undiscounted, undiscounted.sum()),
+    )
 
 
 def scenarios(
@@ -714,9 +722,10 @@ def scenarios(
     -------
     Result
         Table ``scenarios``: ``scenario``, ``description``, ``site``,
-        ``mean_cost_per_woman``, ``total_cost``, ``delta`` and ``delta_pct`` (of
-        ``output`` against the base case of the same site, in % of it), ``perspective``;
-        the base case first.
+        ``mean_cost_per_woman``, ``total_cost``, ``total_cost_undiscounted`` (METHODS
+        I-8: both totals, as scenarios may change the rate), ``delta`` and ``delta_pct``
+        (of ``output`` against the base case of the same site, in % of it),
+        ``perspective``; the base case first.
 
     Raises
     ------
@@ -734,13 +743,13 @@ def scenarios(
         raise UsageError(msg)
     specs = _scenario_specs(built, scenarios_file, only)
     variants = _variants(built, specs)
-    sites, base_total, base_mean = _site_rows(built)
+    sites, base_total, base_mean, _ = _site_rows(built)
     base_y = base_mean if output == "mean_cost_per_woman" else base_total
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
 
     def add(name: str, description: str | None, b: Built) -> None:
-        s_sites, total, mean = _site_rows(b)
+        s_sites, total, mean, undiscounted = _site_rows(b)
         if s_sites != sites:  # a scenario may not drop or add sites
             msg = f"scenario {name!r} changes the sites ({', '.join(s_sites)})"
             raise ConfigError(msg, [Problem(msg)])
@@ -754,6 +763,7 @@ def scenarios(
                     "site": s,
                     "mean_cost_per_woman": float(mean[k]),
                     "total_cost": float(total[k]),
+                    "total_cost_undiscounted": float(undiscounted[k]),
                     "delta": delta,
                     "delta_pct": 100.0 * delta / base_y[k] if base_y[k] else math.nan,
                     "perspective": b.config.perspective,
