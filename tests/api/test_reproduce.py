@@ -85,3 +85,24 @@ def test_reproduce_from_a_folder_with_neutralised_text(tmp_path: Path) -> None:
            code=0)  # fmt: skip
     assert "'=Asian" in (out / "by_ethnicity.csv").read_text()
     invoke(["reproduce", "--from", str(out)], code=0)
+
+
+def test_reproduce_from_a_project_moved_elsewhere(tmp_path: Path) -> None:
+    # A project's outputs name its inputs relative to the output folder, so the whole
+    # project can move (a clone on another machine, CI) and still be reproduced. The
+    # config and scenarios file sit beside the output; the run is made, the project moved.
+    project = tmp_path / "before"
+    shutil.copytree(ROOT / "tests" / "cases" / "small", project / "inputs")
+    spec = project / "inputs" / "scenarios.yaml"
+    spec.write_text("scenarios:\n  rate_0: {set: {discounting.rate: 0.0}}\n")
+    config = project / "inputs" / "config.yaml"
+    invoke(["estimate", "-c", str(config), "-o", str(project / "out" / "estimate")], code=0)
+    invoke(
+        ["scenarios", "-c", str(config), "--scenarios", str(spec), "-o",
+         str(project / "out" / "scenarios")],
+        code=0,
+    )  # fmt: skip
+    moved = tmp_path / "after"
+    shutil.move(project, moved)
+    for name in ("estimate", "scenarios"):
+        invoke(["reproduce", "--from", str(moved / "out" / name)], code=0)

@@ -42,7 +42,8 @@ class Result:
     """Extra files to write with ``-o FOLDER`` (name → writer), e.g. PNG plots."""
     args: dict[str, Any] = field(default_factory=dict)
     """The API call that made this result (``config`` as an absolute path, and every
-    option), so ``reproduce --from`` can make it again."""
+    option), so ``reproduce --from`` can make it again. An output folder's manifest
+    names the files relative to the folder (``fileio.published.portable_args``)."""
     site_women: dict[str, int] = field(default_factory=dict)
     """Women per site behind the tables (what disclosure control needs)."""
     disclosure: dict[str, Any] | None = None

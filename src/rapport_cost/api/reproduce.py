@@ -16,7 +16,12 @@ from rapport_cost.core.compare import Difference, compare_tables
 from rapport_cost.errors import InputError, Problem, UsageError
 from rapport_cost.fileio.config_file import display_path
 from rapport_cost.fileio.export import file_sha256, neutralise, with_nulls
-from rapport_cost.fileio.published import load_manifest, read_output_manifest, read_table
+from rapport_cost.fileio.published import (
+    load_manifest,
+    read_output_manifest,
+    read_table,
+    resolved_args,
+)
 
 #: The API function behind each command a published table or an output folder can name.
 RUNNERS: dict[str, Callable[..., Result]] = {"unit-costs": unit_costs, "estimate": estimate}
@@ -136,7 +141,7 @@ def reproduce_from(folder: Path) -> Result:
     Parquet. A changed input file is reported as a difference too.
     """
     meta = read_output_manifest(folder)
-    command, args = meta.get("command"), dict(meta.get("args") or {})
+    command, args = meta.get("command"), resolved_args(meta.get("args") or {}, folder)
     if not isinstance(command, str) or "config" not in args:
         msg = f"{display_path(folder / 'manifest.json')}: no command and arguments to re-run"
         raise InputError(msg, [Problem(msg)])

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from rapport_cost.errors import ExportError, Problem, UsageError
+from rapport_cost.fileio.published import portable_args
 
 FORMATS = ("csv", "json", "xlsx", "md", "parquet")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -232,6 +233,8 @@ def _write_folder(
             writer(tmp / name)
             names.append(name)
         manifest = dict(envelope)
+        if "args" in manifest:  # files named relative to the folder: it can move with them
+            manifest["args"] = portable_args(manifest["args"], target)
         manifest["files"] = {n: file_sha256(tmp / n) for n in sorted(names)}
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,45 @@ def read_table(path: Path) -> pd.DataFrame:
     except (OSError, ValueError) as exc:
         msg = f"{display_path(path)}: cannot read: {exc}"
         raise InputError(msg, [Problem(f"cannot read: {exc}", display_path(path))]) from None
+
+
+#: Arguments in an output manifest's ``args`` that name a file.
+PATH_ARGS = ("config", "scenarios_file", "costs")
+
+
+def portable_args(args: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """``args`` with each file in :data:`PATH_ARGS` relative to the output ``folder``.
+
+    So that a project's outputs and inputs can move together (a clone on another
+    machine, CI) and ``reproduce --from`` still finds them. A file that shares no folder
+    with the output but the root (or is on another drive) stays absolute.
+    """
+    out = dict(args)
+    base = str(folder.resolve())
+    for key in PATH_ARGS:
+        value = out.get(key)
+        if not isinstance(value, str):
+            continue
+        try:
+            shared = os.path.commonpath([value, base])
+        except ValueError:  # another drive, or a relative path
+            continue
+        if shared != Path(value).anchor:
+            out[key] = Path(os.path.relpath(value, base)).as_posix()
+    return out
+
+
+def resolved_args(args: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """``args`` of an output manifest with each file in :data:`PATH_ARGS` found from ``folder``.
+
+    Relative paths are relative to the output folder (:func:`portable_args`); absolute
+    ones, as older manifests hold, are kept.
+    """
+    out = dict(args)
+    for key in PATH_ARGS:
+        if isinstance(out.get(key), str):
+            out[key] = str(folder / out[key])
+    return out
 
 
 def read_output_manifest(folder: Path) -> dict[str, Any]:
