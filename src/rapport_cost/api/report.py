@@ -49,6 +49,7 @@ table{border-collapse:collapse;margin:10px 0 4px;font-size:.86rem;width:auto;max
 th,td{border:1px solid #d5dbe3;padding:4px 8px;vertical-align:top}
 th{background:#eef2f7;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.t{min-width:22em}
 caption{caption-side:bottom;text-align:left;font-size:.8rem;color:#556;padding-top:4px}
 .keyfigures{display:flex;flex-wrap:wrap;gap:14px;margin:18px 0}
 .figure{background:#f4f7fb;border:1px solid #d5dbe3;border-radius:6px;padding:12px 16px;
@@ -99,7 +100,9 @@ def html_table(df: pd.DataFrame, caption: str = "", max_rows: int = 60) -> str:
         cells = []
         for col, v in zip(df.columns, row, strict=True):
             text, numeric = _fmt(v, str(row[0]) if transposed else str(col))
-            cells.append(f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>")
+            # numbers right-aligned; a long text (a source) wide enough not to make tall rows
+            kind = ' class="n"' if numeric else ' class="t"' if len(text) > 40 else ""
+            cells.append(f"<td{kind}>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = f" (first {max_rows} of {len(df)} rows)" if len(df) > max_rows else ""
     cap = f"<caption>{html.escape(caption + more)}</caption>" if caption or more else ""
