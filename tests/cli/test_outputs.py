@@ -109,3 +109,45 @@ def test_version() -> None:
 def test_schema_is_json() -> None:
     schema = json.loads(invoke(["schema"], code=0).stdout)
     assert "roles" in schema["properties"]
+
+
+COMMANDS = {  # CLI command: the API function it runs
+    "unit-costs": "unit_costs",
+    "estimate": "estimate",
+    "psa": "run_psa",
+    "bootstrap": "bootstrap",
+    "dsa": "dsa",
+    "scenarios": "scenarios",
+    "scale-up": "scale_up",
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["-f", "xlsx"], "--format xlsx writes binary files"),
+        (["-f", "pdf"], "--format must be one of"),
+        (["--sdc", "bogus"], "--sdc must be one of"),
+        (["-o", "{existing}"], "already exists; use --force"),
+    ],
+)
+def test_bad_output_options_fail_before_any_work(
+    command: str,
+    options: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a PSA of a million draws must not run to the end to learn that its output cannot
+    # be written: the options are checked first (the analysis here would fail the test)
+    def analysis(*_: object, **__: object) -> None:
+        pytest.fail(f"{command} ran before its output options were checked")
+
+    monkeypatch.setattr(f"rapport_cost.api.{COMMANDS[command]}", analysis)
+    existing = tmp_path / "out"
+    existing.mkdir()
+    args = [o.replace("{existing}", str(existing)) for o in options]
+    result = invoke([command, *args])
+    assert result.exit_code in (2, 4), result.stderr
+    assert message in " ".join(result.stderr.split())

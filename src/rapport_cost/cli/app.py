@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -21,8 +22,15 @@ from rapport_cost import api
 from rapport_cost._version import __version__
 from rapport_cost.api.disclosure import POLICIES, control_result
 from rapport_cost.cli import render
-from rapport_cost.errors import RapportError, UsageError
-from rapport_cost.fileio.export import csv_text, envelope_json, markdown_document, write_outputs
+from rapport_cost.errors import ExportError, Problem, RapportError, UsageError
+from rapport_cost.fileio.export import (
+    FORMATS,
+    caption,
+    csv_text,
+    envelope_json,
+    markdown_document,
+    write_outputs,
+)
 
 app = typer.Typer(
     name="rapport-cost",
@@ -77,73 +85,109 @@ def run(action: Callable[[], int | None], *, debug: bool) -> None:
         raise typer.Exit(code)
 
 
+@dataclass(frozen=True)
+class Output:
+    """Where and how a command's result goes, checked before the command does any work.
+
+    ``fmt`` is the format written (``table`` only on a terminal), ``out`` the file or
+    folder (``None``: standard output), ``sdc`` the disclosure-control policy.
+    """
+
+    fmt: str
+    out: Path | None
+    force: bool
+    sdc: str
+
+    @property
+    def folder(self) -> Path | None:
+        """The output folder, or ``None`` when printing or writing one file."""
+        if self.out is None or self.out.suffix.lower() == f".{self.fmt}":
+            return None
+        return self.out
+
+
+def output_options(fmt: str, out: Path | None, *, force: bool, sdc: str = "none") -> Output:
+    """The output options, checked: a bad one fails before a long run, not after it.
+
+    Raises
+    ------
+    UsageError
+        An unknown format or policy, or a binary format without ``--out``.
+    ExportError
+        If ``out`` exists and ``force`` is false.
+    """
+    fmt = fmt.lower()
+    if sdc not in POLICIES:
+        msg = f"--sdc must be one of {', '.join(POLICIES)}, got {sdc!r}"
+        raise UsageError(msg)
+    if out is None:
+        if fmt in ("xlsx", "parquet"):
+            msg = f"--format {fmt} writes binary files: give --out FILE or FOLDER"
+            raise UsageError(msg)
+        if fmt not in ("table", "csv", "json", "md"):
+            msg = f"--format must be one of table, csv, json, xlsx, md, parquet; got {fmt!r}"
+            raise UsageError(msg)
+        return Output(fmt, None, force, sdc)
+    if fmt == "table":
+        fmt = out.suffix.lstrip(".").lower() if out.suffix else "csv"
+    if fmt not in FORMATS:
+        msg = f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}"
+        raise UsageError(msg)
+    if out.exists() and not force:
+        msg = f"{out} already exists; use --force to replace it"
+        raise ExportError(msg, [Problem("already exists; use --force to replace it", str(out))])
+    return Output(fmt, out, force, sdc)
+
+
 def emit(
     result: api.Result,
-    fmt: str,
-    out: Path | None,
+    dest: Output,
     *,
-    force: bool,
     quiet: bool,
     show: list[str] | None = None,
     terminal: list[str] | None = None,
-    sdc: str | None = None,
 ) -> None:
-    """Print or write a result in the chosen format.
+    """Print or write a result as ``dest`` says (see :func:`output_options`).
 
     Files (``--out``) get every table. On stdout: the ``show`` tables if given; else the
     ``terminal`` tables for ``--format table`` and every table but the per-woman ones
     for the structured formats (per-woman rows are written to files only).
     """
-    fmt = fmt.lower()
-    if sdc is not None:
-        if sdc not in POLICIES:
-            msg = f"--sdc must be one of {', '.join(POLICIES)}, got {sdc!r}"
-            raise UsageError(msg)
-        result = control_result(result, sdc)
-        show = [n for n in show or [] if n in result.tables] or None
-    if out is not None:
-        if fmt == "table":
-            fmt = out.suffix.lstrip(".").lower() if out.suffix else "csv"
+    result = control_result(result, dest.sdc)
+    show = [n for n in show or [] if n in result.tables] or None
+    if dest.out is not None:
         written = write_outputs(
-            out,
-            fmt,
+            dest.out,
+            dest.fmt,
             envelope=result.envelope(),
             tables=result.tables,
             extra_files=result.plots,
-            force=force,
+            force=dest.force,
         )
         if not quiet:
             render.print_warnings(result.warnings)
-            render.stderr.print(f"wrote {len(written)} file(s) to {out}")
+            render.stderr.print(f"wrote {len(written)} file(s) to {dest.out}")
         return
     if show:
         names = show
-    elif fmt == "table":
+    elif dest.fmt == "table":
         names = terminal or list(result.tables)
     else:
         names = [n for n in result.tables if n not in PRIVATE_TABLES]
     shown = {n: result.tables[n] for n in names}
-    if fmt == "table":
+    if dest.fmt == "table":
         render.print_result(result, list(shown))
         return
     if not quiet:
         render.print_warnings(result.warnings)
-    if fmt == "json":
+    if dest.fmt == "json":
         sys.stdout.write(envelope_json(result.envelope(), shown))
-    elif fmt == "csv":
+    elif dest.fmt == "csv":
         sys.stdout.write(csv_text(next(iter(shown.values()))))
-    elif fmt == "md":
-        from rapport_cost.fileio.export import caption  # noqa: PLC0415
-
+    else:  # md
         sys.stdout.write(
             markdown_document(f"rapport-cost {result.command}", caption(result.envelope()), shown)
         )
-    elif fmt in ("xlsx", "parquet"):
-        msg = f"--format {fmt} writes binary files: give --out FILE or FOLDER"
-        raise UsageError(msg)
-    else:
-        msg = f"--format must be one of table, csv, json, xlsx, md, parquet; got {fmt!r}"
-        raise UsageError(msg)
 
 
 #: Tables with one row per woman: written to files, printed only when asked for by name.

@@ -19,9 +19,9 @@ from rapport_cost.cli.app import (
     SdcOpt,
     app,
     emit,
+    output_options,
     run,
 )
-from rapport_cost.errors import ExportError, Problem
 
 
 @app.command("bootstrap")
@@ -119,9 +119,7 @@ def bootstrap_command(
     """
 
     def action() -> None:
-        if out is not None and out.exists() and not force:
-            msg = f"{out} already exists; use --force to replace it"
-            raise ExportError(msg, [Problem("already exists; use --force to replace it", str(out))])
+        dest = output_options(fmt, out, force=force, sdc=sdc)
         label = "bootstrap + PSA" if with_psa else "bootstrap"
         with render.progress_bar(label, quiet=quiet) as progress:
             result = api.bootstrap(
@@ -139,14 +137,6 @@ def bootstrap_command(
                 draws=draws,
                 progress=progress,
             )
-        emit(
-            result,
-            fmt,
-            out,
-            force=force,
-            quiet=quiet,
-            terminal=["bootstrap_ci", "clusters"],
-            sdc=sdc,
-        )
+        emit(result, dest, quiet=quiet, terminal=["bootstrap_ci", "clusters"])
 
     run(action, debug=debug)

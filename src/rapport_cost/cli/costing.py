@@ -21,6 +21,7 @@ from rapport_cost.cli.app import (
     app,
     check_tables,
     emit,
+    output_options,
     run,
 )
 from rapport_cost.config import CostingConfig
@@ -38,10 +39,12 @@ def unit_costs_command(
     debug: DebugOpt = False,
 ) -> None:
     """The PSSRU staff cost build-up per role: each component, cost per working and contact hour."""
-    run(
-        lambda: emit(api.unit_costs(config), fmt, out, force=force, quiet=quiet, sdc=sdc),
-        debug=debug,
-    )
+
+    def action() -> None:
+        dest = output_options(fmt, out, force=force, sdc=sdc)
+        emit(api.unit_costs(config), dest, quiet=quiet)
+
+    run(action, debug=debug)
 
 
 @app.command()
@@ -65,10 +68,11 @@ def estimate(
     """Micro-costing from the activity logs: per-unit and per-woman cost tables."""
 
     def action() -> None:
+        dest = output_options(fmt, out, force=force, sdc=sdc)
         result = api.estimate(config, by=by or [])
         check_tables(result, show or [])
         terminal = ["per_unit", *(f"by_{c}" for c in by or [])]
-        emit(result, fmt, out, force=force, quiet=quiet, show=show, terminal=terminal, sdc=sdc)
+        emit(result, dest, quiet=quiet, show=show, terminal=terminal)
 
     run(action, debug=debug)
 

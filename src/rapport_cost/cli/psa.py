@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,19 +18,9 @@ from rapport_cost.cli.app import (
     SdcOpt,
     app,
     emit,
+    output_options,
     run,
 )
-from rapport_cost.errors import ExportError, Problem
-
-
-def _folder(out: Path | None, fmt: str) -> Path | None:
-    """The output folder, or None when ``out`` is one file (as ``emit`` decides)."""
-    if out is None:
-        return None
-    fmt = fmt.lower()
-    if fmt == "table":
-        fmt = out.suffix.lstrip(".").lower() if out.suffix else "csv"
-    return None if out.suffix.lower() == f".{fmt}" else out
 
 
 @app.command()
@@ -70,10 +59,7 @@ def psa(
     """
 
     def action() -> None:
-        folder = _folder(out, fmt)
-        if out is not None and out.exists() and not force:
-            msg = f"{out} already exists; use --force to replace it"
-            raise ExportError(msg, [Problem("already exists; use --force to replace it", str(out))])
+        dest = output_options(fmt, out, force=force, sdc=sdc)
         with render.progress_bar("PSA", quiet=quiet) as progress:
             result = api.run_psa(
                 config,
@@ -81,8 +67,8 @@ def psa(
                 seed=seed,
                 sampling=sampling,
                 progress=progress,
-                out_draws=folder,
+                out_draws=dest.folder,
             )
-        emit(result, fmt, out, force=force, quiet=quiet, terminal=["psa_summary"], sdc=sdc)
+        emit(result, dest, quiet=quiet, terminal=["psa_summary"])
 
     run(action, debug=debug)

@@ -20,6 +20,7 @@ from rapport_cost.cli.app import (
     SdcOpt,
     app,
     emit,
+    output_options,
     run,
 )
 
@@ -69,6 +70,7 @@ def dsa(
     """One-way sensitivity (tornado), threshold (--target), two-way (--two-way A B), PNGs."""
 
     def action() -> None:
+        dest = output_options(fmt, out, force=force, sdc=sdc)
         result = api.dsa(
             config,
             output=output,
@@ -78,7 +80,7 @@ def dsa(
             points=points,
             top=top,
         )
-        if out is None and fmt.lower() == "table":
+        if dest.fmt == "table":
             shown = dict(result.tables)
             view = shown["tornado"].head(top)[_TORNADO_COLUMNS].copy()
             for col in ("base_value", "low_value", "high_value"):  # rates need 4 digits
@@ -91,7 +93,7 @@ def dsa(
         terminal: list[str] = [
             n for n in ("tornado", "threshold", "fixed_parameters") if n in result.tables
         ]
-        emit(result, fmt, out, force=force, quiet=quiet, terminal=terminal, sdc=sdc)
+        emit(result, dest, quiet=quiet, terminal=terminal)
 
     run(action, debug=debug)
 
@@ -124,10 +126,11 @@ def scenarios(
     """The base case and each named scenario side by side (delta vs base, per site and all)."""
 
     def action() -> None:
+        dest = output_options(fmt, out, force=force, sdc=sdc)
         result = api.scenarios(
             config, scenarios_file=scenarios_file, only=only or (), output=output, site=site
         )
-        emit(result, fmt, out, force=force, quiet=quiet, sdc=sdc)
+        emit(result, dest, quiet=quiet)
 
     run(action, debug=debug)
 
@@ -167,6 +170,7 @@ def scale_up(
     """Annual cost of offering the model in a set of units (e.g. every MBU in England)."""
 
     def action() -> None:
+        dest = output_options(fmt, out, force=force, sdc=sdc)
         result = api.scale_up(
             config,
             admissions=admissions,
@@ -175,6 +179,6 @@ def scale_up(
             basis=basis,
             from_site=from_site,
         )
-        emit(result, fmt, out, force=force, quiet=quiet, sdc=sdc)
+        emit(result, dest, quiet=quiet)
 
     run(action, debug=debug)
