@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -104,6 +106,20 @@ def test_unknown_subgroup_is_a_usage_error(config: Path) -> None:
 
 def test_version() -> None:
     assert invoke(["--version"], code=0).stdout.strip() == "rapport-cost 0.1.0"
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["estimate", "--help"]])
+def test_version_and_help_answer_without_loading_pandas(args: list[str]) -> None:
+    # pandas (and the API behind it) takes 2 s to import; --help must not wait for it
+    code = (
+        "import sys\n"
+        "from rapport_cost.cli.main import main\n"
+        f"sys.argv = ['rapport-cost', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('pandas loaded' if 'pandas' in sys.modules else 'pandas not loaded')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "pandas not loaded"
 
 
 def test_schema_is_json() -> None:

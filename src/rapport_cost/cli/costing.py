@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from rapport_cost import api
-from rapport_cost.cli import render
 from rapport_cost.cli.app import (
     ConfigOpt,
     DebugOpt,
@@ -18,13 +16,14 @@ from rapport_cost.cli.app import (
     OutOpt,
     QuietOpt,
     SdcOpt,
+    api,
     app,
     check_tables,
     emit,
     output_options,
+    render,
     run,
 )
-from rapport_cost.config import CostingConfig
 from rapport_cost.errors import ExitCode, RapportError
 
 
@@ -80,6 +79,8 @@ def estimate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the config file."""
+    from rapport_cost.config import CostingConfig  # noqa: PLC0415 - pydantic on first use
+
     typer.echo(json.dumps(CostingConfig.model_json_schema(by_alias=True), indent=2))
 
 
@@ -115,7 +116,12 @@ def synth(
     contacts: Annotated[
         int | None, typer.Option("--contacts", help="About this many contacts.")
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = api.EXAMPLE_SEED,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Random seed (default: the bundled example's).", show_default=False
+        ),
+    ] = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -123,7 +129,8 @@ def synth(
     """Write synthetic activity logs for three MBUs and a config that costs them."""
 
     def action() -> None:
-        result = api.synth(out, n_women=women, n_contacts=contacts, seed=seed, force=force)
+        seed_used = api.EXAMPLE_SEED if seed is None else seed
+        result = api.synth(out, n_women=women, n_contacts=contacts, seed=seed_used, force=force)
         if not quiet:
             render.print_result(result)
             render.stderr.print(f"run: rapport-cost estimate -c {out / 'config.yaml'}")

@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from rapport_cost import api
-from rapport_cost.cli import render
 from rapport_cost.cli.app import (
     ConfigOpt,
     DebugOpt,
@@ -16,9 +14,11 @@ from rapport_cost.cli.app import (
     OutOpt,
     QuietOpt,
     SdcOpt,
+    api,
     app,
     emit,
     output_options,
+    render,
     run,
 )
 

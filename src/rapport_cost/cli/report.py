@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rapport_cost.api.disclosure import POLICIES
-from rapport_cost.api.report import build_report
-from rapport_cost.cli import render
-from rapport_cost.cli.app import ConfigOpt, DebugOpt, ForceOpt, QuietOpt, app, run
+from rapport_cost.cli.app import (
+    ConfigOpt,
+    DebugOpt,
+    ForceOpt,
+    OnFirstUse,
+    QuietOpt,
+    app,
+    disclosure,
+    export,
+    render,
+    run,
+)
 from rapport_cost.errors import UsageError
-from rapport_cost.fileio.export import write_text
+
+if TYPE_CHECKING:
+    from rapport_cost.api import report as html_report
+else:
+    html_report = OnFirstUse("rapport_cost.api.report")
 
 
 @app.command()
@@ -36,15 +48,15 @@ def report(
     """Write one self-contained HTML report: tables, plots and the CHEERS methods items."""
 
     def action() -> None:
-        if sdc not in POLICIES:
-            msg = f"--sdc must be one of {', '.join(POLICIES)}, got {sdc!r}"
+        if sdc not in disclosure.POLICIES:
+            msg = f"--sdc must be one of {', '.join(disclosure.POLICIES)}, got {sdc!r}"
             raise UsageError(msg)
         if out.exists() and not force:
-            write_text(out, "", force=False)  # raises the usual "already exists" error
-        html_text, summary = build_report(
+            export.write_text(out, "", force=False)  # raises the usual "already exists" error
+        html_text, summary = html_report.build_report(
             config, sdc=sdc, draws=draws, resamples=resamples, seed=seed
         )
-        write_text(out, html_text, force=force)
+        export.write_text(out, html_text, force=force)
         if not quiet:
             render.print_warnings(summary.warnings)
             render.stderr.print(f"wrote {out} ({len(html_text) / 1e6:.1f} MB)")

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rapport_cost import api
-from rapport_cost.cli import render
-from rapport_cost.cli.app import DebugOpt, app, run
+from rapport_cost.cli.app import DebugOpt, api, app, render, run
 from rapport_cost.errors import ExitCode, UsageError
 
 

@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from rapport_cost import api
-from rapport_cost.cli import render
 from rapport_cost.cli.app import (
     ConfigOpt,
     DebugOpt,
@@ -18,9 +16,11 @@ from rapport_cost.cli.app import (
     OutOpt,
     QuietOpt,
     SdcOpt,
+    api,
     app,
     emit,
     output_options,
+    render,
     run,
 )
 
