@@ -15,11 +15,10 @@ read them from the validation context built from the raw document by
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Self
 
@@ -37,7 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-from rapport_cost.errors import Problem
+from rapport_cost.errors import Problem, did_you_mean
 
 Payer = Literal["nhs", "pss", "charity", "woman", "volunteer"]
 Perspective = Literal["nhs_pss", "provider", "societal"]
@@ -358,15 +357,10 @@ def _context(info: ValidationInfo) -> Mapping[str, Any]:
     return ctx if isinstance(ctx, Mapping) else {}
 
 
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {match[0]!r}?" if match else ""
-
-
 def _check_parameter_name(name: str, info: ValidationInfo) -> str:
     names = _context(info).get("parameter_names")
     if names is not None and name not in names:
-        msg = f"unknown parameter {name!r}{_suggest(name, names)}"
+        msg = f"unknown parameter {name!r}{did_you_mean(name, names)}"
         raise ValueError(msg)
     return name
 
@@ -441,7 +435,7 @@ def _reference(section: str, what: str) -> AfterValidator:
     def check(name: str, info: ValidationInfo) -> str:
         names = _context(info).get(section)
         if names is not None and name not in names:
-            msg = f"unknown {what} {name!r}{_suggest(name, names)}"
+            msg = f"unknown {what} {name!r}{did_you_mean(name, names)}"
             raise ValueError(msg)
         return name
 
@@ -814,7 +808,7 @@ class BootstrapSettings(Strict):
 def _check_scale_up_site(name: str, info: ValidationInfo) -> str:
     sites = _context(info).get("sites")
     if name != "all" and sites is not None and name not in sites:
-        msg = f"unknown site {name!r}{_suggest(name, sites)} (or 'all')"
+        msg = f"unknown site {name!r}{did_you_mean(name, sites)} (or 'all')"
         raise ValueError(msg)
     return name
 
@@ -1024,13 +1018,13 @@ def problem_from_error(
     if etype == "extra_forbidden":
         key = str(path[-1]) if path else "?"
         fields = _field_names(resolve_loc(tuple(err["loc"])[:-1], raw, root)[1])
-        msg = f"unknown key{_suggest(key, fields)}"
+        msg = f"unknown key{did_you_mean(key, fields)}"
         if key == "sd" and "se" in fields:
             msg = (
                 "unknown key; did you mean 'se'? (the standard error of the parameter, "
                 "not the SD of patients: METHODS P-2)"
             )
-        if fields and not _suggest(key, fields):
+        if fields and not did_you_mean(key, fields):
             msg += f" (allowed: {', '.join(sorted(fields))})"
         return path, Problem(msg, field=field, code="unknown_key")
     if etype == "missing":
@@ -1054,13 +1048,13 @@ def problem_from_error(
     if etype in ("literal_error", "enum"):
         expected = ctx.get("expected", "")
         options = re.findall(r"'([^']*)'", expected)
-        hint = _suggest(str(value), options) if isinstance(value, str) else ""
+        hint = did_you_mean(str(value), options) if isinstance(value, str) else ""
         return path, Problem(
             f"must be one of {expected}, got {_show(value)}{hint}", field=field, code="choice"
         )
     if etype in ("union_tag_invalid", "union_tag_not_found"):
         tag = ctx.get("discriminator", "'type'")
-        hint = _suggest(str(ctx.get("tag", "")), DIST_TYPES)
+        hint = did_you_mean(str(ctx.get("tag", "")), DIST_TYPES)
         got = f", got {ctx['tag']!r}" if "tag" in ctx else ""
         return path, Problem(
             f"{tag} must be one of {', '.join(DIST_TYPES)}{got}{hint}", field=field, code="choice"
@@ -1261,7 +1255,7 @@ def override_path_problem(path: str, raw: Any) -> str | None:
             keys = [str(k) for k in node] if isinstance(node, dict) else []
             if not last and str(seg) not in keys:
                 known = f" (entries: {', '.join(keys)})" if keys else ""
-                return f"{where} has no entry {seg!r}{_suggest(str(seg), keys)}{known}"
+                return f"{where} has no entry {seg!r}{did_you_mean(str(seg), keys)}{known}"
             tp = args[1]
         elif origin is list and args:
             if not isinstance(seg, int) or not isinstance(node, list) or seg >= len(node):
@@ -1274,7 +1268,7 @@ def override_path_problem(path: str, raw: Any) -> str | None:
             found = _field_by_name(model, str(seg))
             if found is None:
                 fields = _field_names(model)
-                hint = _suggest(str(seg), fields) or f" (keys: {', '.join(fields)})"
+                hint = did_you_mean(str(seg), fields) or f" (keys: {', '.join(fields)})"
                 return f"{where} has no key {seg!r}{hint}"
             tp = found[0]
         node = _step(node, seg)

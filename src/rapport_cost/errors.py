@@ -17,6 +17,8 @@ problem, not just the first. A problem renders as
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -118,3 +120,18 @@ class ExportError(RapportError):
 
 class RapportWarning(UserWarning):
     """Base class of numerical warnings (convergence, PSA vs deterministic, few clusters)."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` naming the candidate ``name`` was likely meant to be, or "".
+
+    A candidate equal but for case and surrounding spaces comes first; else the closest
+    spelling (difflib, ratio at least 0.6).
+    """
+    names = list(candidates)
+    by_case = {c.casefold(): c for c in names}
+    meant = by_case.get(name.strip().casefold())
+    if meant is None:
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        meant = close[0] if close else None
+    return "" if meant is None else f"; did you mean {meant!r}?"

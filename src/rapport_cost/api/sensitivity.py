@@ -10,7 +10,6 @@ the usage matrix from the already validated logs only when a structural choice c
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -75,6 +74,7 @@ from rapport_cost.errors import (
     Problem,
     RapportError,
     UsageError,
+    did_you_mean,
 )
 from rapport_cost.fileio.admissions import read_admissions
 from rapport_cost.fileio.config_file import LoadedConfig, display_path
@@ -277,8 +277,7 @@ def _find_range(name: str, ranges: Sequence[OneWayRange], fixed: set[str]) -> On
         msg = f"--two-way {name!r}: the parameter is fixed (no low/high and no distribution)"
     else:
         names = [r.name for r in ranges]
-        match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-        hint = f"; did you mean {match[0]!r}?" if match else f" (parameters: {', '.join(names)})"
+        hint = did_you_mean(name, names) or f" (parameters: {', '.join(names)})"
         msg = f"--two-way {name!r}: no such parameter{hint}"
     raise UsageError(msg)
 
@@ -619,8 +618,7 @@ def _select(specs: list[_ScenarioSpec], only: Sequence[str]) -> list[_ScenarioSp
     names = [s.name for s in specs]
     unknown = [n for n in only if n not in names]
     if unknown:
-        match = difflib.get_close_matches(unknown[0], names, n=1, cutoff=0.6)
-        hint = f"; did you mean {match[0]!r}?" if match else ""
+        hint = did_you_mean(unknown[0], names)
         msg = (
             f"--only {unknown[0]!r}: no such scenario{hint} (scenarios: "
             f"{', '.join(names) or 'none'})"

@@ -27,7 +27,7 @@ import pandas as pd
 
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.ids import KeyArray, factorize_keys, short_keys
-from rapport_cost.errors import LogError, Problem
+from rapport_cost.errors import LogError, Problem, did_you_mean
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -437,11 +437,13 @@ def _known(table: LogTable, problems: _Problems, col: str, known: set[str], what
     problems.add(table, blank, col, "is missing (required)", "missing_value")
     unknown = ~blank & ~f.isin(known)
     listing = ", ".join(sorted(known)) or "none"
+    values = f.at(unknown)
+    hint = {v: did_you_mean(v, sorted(known)) for v in set(values)}  # once per value
     problems.add(
         table,
         unknown,
         col,
-        [f"unknown {what} {_show(v)} (known: {listing})" for v in f.at(unknown)],
+        [f"unknown {what} {_show(v)} (known: {listing}){hint[v]}" for v in values],
         f"unknown_{what}",
     )
     return f
@@ -857,7 +859,7 @@ def _facilitators(
         if unknown:
             bad[j] = (
                 f"unknown role {_show(unknown[0])} (known: {', '.join(roles)}; "
-                "separate several with ;)"
+                f"separate several with ;){did_you_mean(unknown[0], roles)}"
             )
         for p in parts:
             if p in roles:

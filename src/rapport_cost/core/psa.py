@@ -30,7 +30,6 @@ order statistics it needs with ``numpy.partition`` instead of sorting a million 
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -58,7 +57,7 @@ from rapport_cost.core.sampling import (
     check_correlation,
 )
 from rapport_cost.core.usage import UsageModel
-from rapport_cost.errors import ConfigError, ModelError, Problem
+from rapport_cost.errors import ConfigError, ModelError, Problem, did_you_mean
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -271,8 +270,7 @@ def psa_design(
 
 def _name_problem(table: ParameterTable, name: str, field: str) -> Problem | None:
     if name not in table.index:
-        match = difflib.get_close_matches(name, list(table.index), n=1, cutoff=0.6)
-        hint = f"; did you mean {match[0]!r}?" if match else ""
+        hint = did_you_mean(name, table.index)
         return Problem(
             f"unknown parameter {name!r}{hint} (a correlation must name a parameter the "
             "costing uses)",
