@@ -224,3 +224,17 @@ def test_a_mapped_header_that_meets_the_canonical_one_is_reported(tmp_path: Path
     [problem] = err.value.problems
     assert (problem.line, problem.field) == (1, "woman_id")
     assert "headers: 'Patient ID', 'woman_id'" in problem.message
+
+
+def test_a_header_repeated_in_a_workbook_is_reported(tmp_path: Path) -> None:
+    # pandas would read the second 'site' as 'site.1' and the log would pass with the
+    # first; the reader keeps the headers as they are and reports the repeat
+    logs = Logs(contacts="c.csv", women="w.xlsx")
+    path = tmp_path / "w.xlsx"
+    frame = pd.DataFrame([["W1", "a", "2025-01-01", "b"]])
+    frame.columns = ["woman_id", "site", "admission_date", "site"]
+    frame.to_excel(path, index=False)
+    with pytest.raises(LogError) as err:
+        read_log(path, table="women", source="w.xlsx", logs=logs)
+    [problem] = err.value.problems
+    assert (problem.line, problem.field) == (1, "site")

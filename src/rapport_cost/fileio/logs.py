@@ -4,10 +4,10 @@ A CSV's number columns, and its date columns when dates are ISO (``YYYY-MM-DD``)
 typed when every value in them parses; otherwise, and for XLSX, every cell is read as
 text, so that validation (``core/logs.py``) can report each value that does not parse
 with its row and column. Dates in another ``date_format`` are read as text and parsed
-in validation: Arrow's ``strptime`` would roll 30/02/2025 over to 2 March. Headers are mapped to
-canonical names with the config's ``logs.columns``. Readers skip blank lines, which a
-spreadsheet counts as rows, so each file also carries the spreadsheet row of every row
-read when the two differ.
+in validation: Arrow's ``strptime`` would roll 30/02/2025 over to 2 March. Headers are
+mapped to canonical names with the config's ``logs.columns``. Readers skip blank lines
+(and a workbook's empty rows), which a spreadsheet counts as rows, so each file also
+carries the spreadsheet row of every row read when the two differ.
 """
 
 from __future__ import annotations
@@ -275,11 +275,16 @@ def read_xlsx(
     when an empty row moved them (else ``None``: row = position + 2).
     """
     try:
-        frame = pd.read_excel(path, dtype=object, keep_default_na=False, engine="openpyxl")
+        # header=None: the header row as it is (pandas would rename a repeated header)
+        sheet = pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
     except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         msg = f"cannot read as XLSX: {exc}"
         raise LogError(msg, [Problem(msg, source, code="xlsx")]) from None
-    frame = frame.map(_cell_text, date_format=date_format)
+    sheet = sheet.map(_cell_text, date_format=date_format)
+    if sheet.empty:
+        return pd.DataFrame(), None
+    frame = sheet.iloc[1:].reset_index(drop=True)
+    frame.columns = list(sheet.iloc[0])
     filled = (frame != "").any(axis=1).to_numpy()
     if filled.all():
         return frame, None
