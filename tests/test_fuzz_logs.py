@@ -2,7 +2,7 @@
 
 Hypothesis edits the small case's logs as people do by hand (a cell overwritten, a row
 deleted or copied, a column deleted, a header renamed or repeated) and ``estimate`` must
-either cost them or raise an :class:`~rapport_cost.errors.InputError` (exit 2 with the
+either cost them or raise a :class:`~rapport_cost.errors.RapportError` (exit 2 with the
 problems listed); any other exception is a traceback for the user.
 """
 
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rapport_cost import api
-from rapport_cost.errors import InputError
+from rapport_cost.errors import RapportError
 
 CASE = Path(__file__).parent / "cases" / "small"
 LOGS = ("contacts", "attendance", "women")
@@ -67,5 +67,5 @@ def test_edited_logs_give_costs_or_an_input_error(
             path = folder / f"{log}.csv"
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
             _apply(frame, what, i, j, value).to_csv(path, index=False)
-        with contextlib.suppress(InputError):  # anything else fails the test
+        with contextlib.suppress(RapportError):  # anything else fails the test
             api.estimate(folder / "config.yaml", by=["ethnicity"])
