@@ -29,7 +29,7 @@ import numpy as np
 import scipy
 from scipy import stats
 
-from rapport_cost.core.bootstrap import Scheme, bootstrap_ci
+from rapport_cost.core.analyses.bootstrap import Scheme, bootstrap_ci
 
 N_WOMEN = 20_000
 N_RESAMPLES = 9_999

@@ -33,9 +33,9 @@ from collections.abc import Callable
 import numpy as np
 
 from rapport_cost import api
-from rapport_cost.core import psa as core
+from rapport_cost.core.analyses import psa as core
 from rapport_cost.core.engine import site_costs
-from rapport_cost.core.sampling import ParameterSampler
+from rapport_cost.core.params.sampling import ParameterSampler
 
 
 def best_of(repeat: int, run: Callable[[], object]) -> float:

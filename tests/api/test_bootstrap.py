@@ -19,7 +19,7 @@ from tests.helpers import invoke
 
 import rapport_cost
 from rapport_cost import api
-from rapport_cost.core.bootstrap import METHODS
+from rapport_cost.core.analyses.bootstrap import METHODS
 from rapport_cost.errors import ExitCode, InputError, ModelError, UsageError
 
 SMALL = Path(__file__).parents[1] / "cases" / "small"

@@ -15,8 +15,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
-from rapport_cost.core import bootstrap as bootstrap_module
-from rapport_cost.core.bootstrap import (
+from rapport_cost.core.analyses import bootstrap as bootstrap_module
+from rapport_cost.core.analyses.bootstrap import (
     ACCELERATION_UNDEFINED,
     DENOMINATOR_NONPOSITIVE,
     NO_STUDENT_VARIANCE,

@@ -29,7 +29,7 @@ from rapport_cost.config import (
     Triangular,
     Uniform,
 )
-from rapport_cost.core.distributions import (
+from rapport_cost.core.params.distributions import (
     Z_975,
     BetaDistribution,
     DirichletDistribution,

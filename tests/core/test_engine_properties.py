@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from rapport_cost.config import CostingConfig, validate_config
 from rapport_cost.core.engine import driver_prices, site_totals
-from rapport_cost.core.logs import LogTable, validate_logs
-from rapport_cost.core.prices import compile_terms
-from rapport_cost.core.tables import component_index, component_sum
-from rapport_cost.core.usage import build_usage
+from rapport_cost.core.inputs.logs import LogTable, validate_logs
+from rapport_cost.core.prices.terms import compile_terms
+from rapport_cost.core.publish.tables import component_index, component_sum
+from rapport_cost.core.usage.model import build_usage
 
 SITES = ("a", "b")
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rapport_cost.core.ids import factorize_keys, short_keys
+from rapport_cost.core.inputs.ids import factorize_keys, short_keys
 
 
 def text(values: list[str | None]) -> pd.Series:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rapport_cost.core.inflation import PriceIndex, select_index
+from rapport_cost.core.params.inflation import PriceIndex, select_index
 from rapport_cost.fileio.reference import nhscii_table
 
 

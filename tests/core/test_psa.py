@@ -15,9 +15,9 @@ from numpy.testing import assert_allclose
 from scipy import special
 
 from rapport_cost.config import Bound, Dirichlet, Gamma, Normal, Uniform
-from rapport_cost.core import psa
-from rapport_cost.core.bootstrap import quantiles
-from rapport_cost.core.parameters import ParameterSpec, ParameterTable
+from rapport_cost.core.analyses import psa
+from rapport_cost.core.analyses.bootstrap import quantiles
+from rapport_cost.core.params.parameters import ParameterSpec, ParameterTable
 from rapport_cost.errors import ConfigError, ModelError
 
 NON_NEGATIVE = Bound(ge=0)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from rapport_cost.core.distributions import (
+from rapport_cost.core.params.distributions import (
     BetaDistribution,
     DirichletDistribution,
     Distribution,
@@ -28,7 +28,7 @@ from rapport_cost.core.distributions import (
     TriangularDistribution,
     UniformDistribution,
 )
-from rapport_cost.core.sampling import (
+from rapport_cost.core.params.sampling import (
     ParameterSampler,
     SobolBalanceWarning,
     check_correlation,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rapport_cost.core.sdc import (
+from rapport_cost.core.publish.sdc import (
     SUPPRESSED,
     WATERMARK,
     ControlledTable,

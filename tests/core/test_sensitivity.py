@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from rapport_cost import api
-from rapport_cost.core.sensitivity import (
+from rapport_cost.core.analyses.sensitivity import (
     OneWayRange,
     one_way,
     one_way_ranges,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rapport_cost.core.synth import (
+from rapport_cost.synth.generate import (
     CONTACT_TYPES,
     MAX_FOLLOW_UP_DAYS,
     SITES,

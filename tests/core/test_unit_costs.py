@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rapport_cost.core.unit_costs import (
+from rapport_cost.core.prices.unit_costs import (
     annuity_factor,
     build_staff_costs,
     cost_per_contact_hour,

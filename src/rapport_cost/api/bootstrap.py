@@ -60,8 +60,8 @@ from rapport_cost.api.estimate import policy_notes, woman_component_costs
 from rapport_cost.api.psa import STREAMS, Progress, figure, png, psa_sampler
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.config import BootstrapSettings
-from rapport_cost.core import bootstrap as core
-from rapport_cost.core import psa as core_psa
+from rapport_cost.core.analyses import bootstrap as core
+from rapport_cost.core.analyses import psa as core_psa
 from rapport_cost.errors import (
     InputError,
     ModelError,

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from rapport_cost.api.base import Result
-from rapport_cost.core.sdc import SUPPRESSED, WATERMARK, control_count, control_table
+from rapport_cost.core.publish.sdc import SUPPRESSED, WATERMARK, control_count, control_table
 
 POLICIES = ("nhsd2018", "suppress_lt5", "none")
 #: Tables with one row per woman: never published under a disclosure-control policy.

@@ -19,10 +19,10 @@ from rapport_cost.api.base import (
     price_notes,
 )
 from rapport_cost.config import CostingConfig
+from rapport_cost.core.analyses.scale_up import study_admissions
 from rapport_cost.core.engine import driver_prices, perspective_mask
-from rapport_cost.core.prices import staff_costs
-from rapport_cost.core.scale_up import study_admissions
-from rapport_cost.core.tables import (
+from rapport_cost.core.prices.terms import staff_costs
+from rapport_cost.core.publish.tables import (
     by_component_table,
     by_contact_type_table,
     component_index,
@@ -33,7 +33,7 @@ from rapport_cost.core.tables import (
     unit_cost_table,
     unit_lines_table,
 )
-from rapport_cost.core.usage import UsageModel
+from rapport_cost.core.usage.model import UsageModel
 from rapport_cost.errors import UsageError
 
 

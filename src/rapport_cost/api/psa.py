@@ -27,8 +27,8 @@ from rapport_cost.api.base import (
 )
 from rapport_cost.api.estimate import policy_notes, site_women
 from rapport_cost.api.reproduce import register_runner
-from rapport_cost.core import psa as core
-from rapport_cost.core.sampling import CorrelationMethod, ParameterSampler, Sampling
+from rapport_cost.core.analyses import psa as core
+from rapport_cost.core.params.sampling import CorrelationMethod, ParameterSampler, Sampling
 from rapport_cost.errors import ConfigError, RapportWarning
 from rapport_cost.fileio.draws import DrawsWriter
 

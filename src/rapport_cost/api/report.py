@@ -25,7 +25,7 @@ from rapport_cost.api.estimate import estimate, unit_costs
 from rapport_cost.api.psa import run_psa
 from rapport_cost.api.sensitivity import dsa, scenarios
 from rapport_cost.config import PERSPECTIVE_PAYERS, CostingConfig
-from rapport_cost.core.sdc import SUPPRESSED
+from rapport_cost.core.publish.sdc import SUPPRESSED
 from rapport_cost.fileio.export import for_display
 
 _PERSPECTIVES = {

@@ -12,7 +12,7 @@ from rapport_cost.api.base import Result
 from rapport_cost.api.disclosure import POLICIES, control_result
 from rapport_cost.api.estimate import estimate, unit_costs
 from rapport_cost.config import PublishedRun
-from rapport_cost.core.compare import Difference, compare_tables
+from rapport_cost.core.publish.compare import Difference, compare_tables
 from rapport_cost.errors import InputError, Problem, UsageError
 from rapport_cost.fileio.config_file import display_path
 from rapport_cost.fileio.export import file_sha256, neutralise, with_nulls

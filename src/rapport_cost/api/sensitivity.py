@@ -1,7 +1,7 @@
 """``dsa``, ``scenarios`` and ``scale-up``: deterministic sensitivity, scenarios and scale-up.
 
 All three evaluate the one costing path (DESIGN §2): one-way, threshold and two-way
-analysis evaluate extra rows of Θ (:mod:`rapport_cost.core.sensitivity`); a scenario
+analysis evaluate extra rows of Θ (:mod:`rapport_cost.core.analyses.sensitivity`); a scenario
 changes the config document, validates it again and re-runs the same engine, rebuilding
 the usage matrix from the already validated logs only when a structural choice changed
 (:func:`_rebuild`); scale-up multiplies the engine's cost per admission by admissions.
@@ -44,18 +44,16 @@ from rapport_cost.config import (
     problem_from_error,
     validate_config,
 )
-from rapport_cost.core import psa as core_psa
-from rapport_cost.core.bootstrap import quantiles
-from rapport_cost.core.logs import LogTable, validate_logs
-from rapport_cost.core.prices import PriceTerms
-from rapport_cost.core.scale_up import (
+from rapport_cost.core.analyses import psa as core_psa
+from rapport_cost.core.analyses.bootstrap import quantiles
+from rapport_cost.core.analyses.scale_up import (
     BASES,
     ScaleUnit,
     basis_values,
     scale_up_table,
     study_admissions,
 )
-from rapport_cost.core.sensitivity import (
+from rapport_cost.core.analyses.sensitivity import (
     OUTPUTS,
     OneWay,
     OneWayRange,
@@ -66,7 +64,9 @@ from rapport_cost.core.sensitivity import (
     thresholds,
     two_way,
 )
-from rapport_cost.core.usage import build_usage
+from rapport_cost.core.inputs.logs import LogTable, validate_logs
+from rapport_cost.core.prices.terms import PriceTerms
+from rapport_cost.core.usage.model import build_usage
 from rapport_cost.errors import (
     ConfigError,
     InputError,

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from rapport_cost.api.base import Result
-from rapport_cost.core.synth import generate_logs
 from rapport_cost.errors import Problem, UsageError
 from rapport_cost.fileio.bundled import default_config_path
 from rapport_cost.fileio.export import write_outputs
+from rapport_cost.synth.generate import generate_logs
 
 #: The seed and size of the bundled example in data/example (data/README.md).
 EXAMPLE_SEED = 20261127

@@ -11,9 +11,9 @@ import numpy as np
 import numpy.typing as npt
 
 from rapport_cost.config import PERSPECTIVE_PAYERS
-from rapport_cost.core.prices import PriceTerms, Theta, column, staff_costs
-from rapport_cost.core.unit_costs import equivalent_annual_cost
-from rapport_cost.core.usage import Driver, UsageModel
+from rapport_cost.core.prices.terms import PriceTerms, Theta, column, staff_costs
+from rapport_cost.core.prices.unit_costs import equivalent_annual_cost
+from rapport_cost.core.usage.model import Driver, UsageModel
 
 Matrix = npt.NDArray[np.float64]
 

@@ -3,7 +3,7 @@
 A unit's annual cost is its admissions per year times the study's cost per admission
 (or mean cost per woman). That cost comes from the one costing path (DESIGN §2): the
 engine's outputs on one row of Θ (the point values) or, for an interval, on the PSA's
-draws of Θ (:mod:`rapport_cost.core.psa`). The model is linear in the admissions, so a
+draws of Θ (:mod:`rapport_cost.core.analyses.psa`). The model is linear in the admissions, so a
 unit's interval is its admissions times the interval of the cost per admission, and the
 total's is the total admissions times it.
 """
@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rapport_cost.core.usage import UsageModel
+from rapport_cost.core.usage.model import UsageModel
 
 Vector = npt.NDArray[np.float64]
 Matrix = npt.NDArray[np.float64]

@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from rapport_cost.config import CostingConfig
-from rapport_cost.core.ids import KeyArray, factorize_keys, short_keys
+from rapport_cost.core.inputs.ids import KeyArray, factorize_keys, short_keys
 from rapport_cost.errors import LogError, Problem, did_you_mean
 
 BoolArray = npt.NDArray[np.bool_]
@@ -156,7 +156,7 @@ class _Factor:
 
     ``uniques`` is a text Index (Arrow-backed when the reader gave Arrow strings), so a
     million distinct ids are never turned into Python objects. ``keys`` holds the
-    integer key of each unique (:mod:`rapport_cost.core.ids`) when the column is short
+    integer key of each unique (:mod:`rapport_cost.core.inputs.ids`) when the column is short
     ids; lookups between two such columns then match integers, not text.
     """
 

@@ -13,14 +13,14 @@ import numpy as np
 import numpy.typing as npt
 
 from rapport_cost.config import Bound, CostingConfig, Role, format_path
-from rapport_cost.core.parameters import (
+from rapport_cost.core.params.parameters import (
     DocPath,
     ParameterRegistry,
     ParameterTable,
     PriceAdjustment,
     Uplift,
 )
-from rapport_cost.core.unit_costs import (
+from rapport_cost.core.prices.unit_costs import (
     StaffCosts,
     build_staff_costs,
     flat_rate_costs,

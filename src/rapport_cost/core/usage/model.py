@@ -35,8 +35,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from rapport_cost.config import CostingConfig
-from rapport_cost.core.logs import CleanLogs
-from rapport_cost.core.prices import PriceTerms, ProgrammeTerms
+from rapport_cost.core.inputs.logs import CleanLogs
+from rapport_cost.core.prices.terms import PriceTerms, ProgrammeTerms
 from rapport_cost.errors import ConfigError, Problem
 
 Matrix = npt.NDArray[np.float64]

@@ -33,11 +33,11 @@ import pandas as pd
 import scipy  # its submodules load on first use (scipy's lazy loading)
 
 from rapport_cost.config import Dirichlet
-from rapport_cost.core.distributions import BetaDistribution, from_spec
 from rapport_cost.core.engine import site_costs
-from rapport_cost.core.parameters import ParameterSpec, ParameterTable
-from rapport_cost.core.prices import PriceTerms, Theta
-from rapport_cost.core.usage import UsageModel
+from rapport_cost.core.params.distributions import BetaDistribution, from_spec
+from rapport_cost.core.params.parameters import ParameterSpec, ParameterTable
+from rapport_cost.core.prices.terms import PriceTerms, Theta
+from rapport_cost.core.usage.model import UsageModel
 
 Vector = npt.NDArray[np.float64]
 Evaluate = Callable[[Theta], Vector]

@@ -6,8 +6,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rapport_cost.core.unit_costs import ArrayLike, StaffCosts
-from rapport_cost.core.usage import UsageModel
+from rapport_cost.core.prices.unit_costs import ArrayLike, StaffCosts
+from rapport_cost.core.usage.model import UsageModel
 
 Matrix = npt.NDArray[np.float64]
 Vector = npt.NDArray[np.float64]

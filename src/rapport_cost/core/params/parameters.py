@@ -28,7 +28,7 @@ from rapport_cost.config import (
     Parameter,
     format_path,
 )
-from rapport_cost.core.distributions import from_spec
+from rapport_cost.core.params.distributions import from_spec
 from rapport_cost.errors import Problem
 
 DocPath = tuple[str | int, ...]

@@ -41,23 +41,23 @@ import pandas as pd
 import scipy  # its submodules load on first use (scipy's lazy loading)
 
 from rapport_cost.config import Dirichlet, Fixed
-from rapport_cost.core.bootstrap import norm_inter
-from rapport_cost.core.distributions import (
+from rapport_cost.core.analyses.bootstrap import norm_inter
+from rapport_cost.core.engine import site_costs
+from rapport_cost.core.params.distributions import (
     DirichletDistribution,
     Distribution,
     NormalDistribution,
     from_spec,
 )
-from rapport_cost.core.engine import site_costs
-from rapport_cost.core.parameters import ParameterSpec, ParameterTable
-from rapport_cost.core.prices import PriceTerms
-from rapport_cost.core.sampling import (
+from rapport_cost.core.params.parameters import ParameterSpec, ParameterTable
+from rapport_cost.core.params.sampling import (
     CorrelationMethod,
     ParameterSampler,
     Sampling,
     check_correlation,
 )
-from rapport_cost.core.usage import UsageModel
+from rapport_cost.core.prices.terms import PriceTerms
+from rapport_cost.core.usage.model import UsageModel
 from rapport_cost.errors import ConfigError, ModelError, Problem, did_you_mean
 
 FloatArray = npt.NDArray[np.float64]

@@ -1,6 +1,6 @@
 """Draw PSA parameter matrices: sampling designs and rank correlation (METHODS P-3, P-4).
 
-:class:`ParameterSampler` turns fitted distributions (:mod:`rapport_cost.core.distributions`)
+:class:`ParameterSampler` turns fitted distributions (:mod:`rapport_cost.core.params.distributions`)
 into a matrix of draws of shape (n, n_columns), one chunk at a time, so that a PSA of
 1,000,000 draws never holds more than one chunk of parameters in memory.
 
@@ -59,7 +59,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy  # its submodules load on first use (scipy's lazy loading)
 
-from rapport_cost.core.distributions import (
+from rapport_cost.core.params.distributions import (
     DirichletDistribution,
     Distribution,
     FixedDistribution,

@@ -1,0 +1,87 @@
+"""What every config model shares: the strict base model, bounds and common types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+)
+
+Payer = Literal["nhs", "pss", "charity", "woman", "volunteer"]
+Perspective = Literal["nhs_pss", "provider", "societal"]
+
+#: Payers whose costs each perspective counts (METHODS G-1). Peer support in the MBUs is
+#: delivered by a charity on behalf of the NHS, so the NHS & PSS perspective counts the
+#: charity's delivery costs as the cost of the service; the societal perspective adds costs
+#: borne by women and the value of volunteer time.
+PERSPECTIVE_PAYERS: dict[str, frozenset[str]] = {
+    "nhs_pss": frozenset({"nhs", "pss", "charity"}),
+    "provider": frozenset({"charity"}),
+    "societal": frozenset({"nhs", "pss", "charity", "woman", "volunteer"}),
+}
+
+Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+FinancialYear = Annotated[str, StringConstraints(pattern=r"^\d{4}/\d{2}$")]
+IndexVariant = Literal["pay_and_prices", "pay", "prices"]
+
+
+class Strict(BaseModel):
+    """Base of every config model: unknown keys are errors."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Bounds a number must satisfy, checked on literals, inline and named parameters."""
+
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+
+    def violation(self, value: float) -> str | None:
+        """Return the rule ``value`` breaks, or ``None``."""
+        if self.gt is not None and not value > self.gt:
+            return f"must be > {_fmt(self.gt)}"
+        if self.ge is not None and not value >= self.ge:
+            return f"must be >= {_fmt(self.ge)}"
+        if self.lt is not None and not value < self.lt:
+            return f"must be < {_fmt(self.lt)}"
+        if self.le is not None and not value <= self.le:
+            return f"must be <= {_fmt(self.le)}"
+        return None
+
+
+def _fmt(x: object) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return repr(x) if isinstance(x, str) else str(x)
+
+
+_AT = "@at "
+
+
+def _at(path: tuple[str, ...], message: str) -> str:
+    """A message from a whole-config check that belongs to the field at ``path``."""
+    return f"{_AT}{'.'.join(path)}: {message}"
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else _fmt(value)
+    if isinstance(value, dict):
+        text = "a mapping"
+    elif isinstance(value, list):
+        text = "a list"
+    elif value is None:
+        text = "nothing"
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,169 @@
+"""Validation of a raw config document, and pydantic errors turned into located problems."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ValidationError,
+)
+
+from rapport_cost.config.base import _AT, _fmt, _show
+from rapport_cost.config.distributions import DIST_TYPES
+from rapport_cost.config.overrides import DocPath, _field_names, format_path, resolve_loc
+from rapport_cost.config.schema import CostingConfig, _programme_list_to_map
+from rapport_cost.errors import Problem, did_you_mean
+
+# --------------------------------------------------------------------------- validation
+
+
+def _names(raw: Mapping[str, Any], section: str) -> set[str] | None:
+    part = raw.get(section)
+    if isinstance(part, list) and section == "programme_costs":
+        part = _programme_list_to_map(part)
+    return {str(k) for k in part} if isinstance(part, dict) else None
+
+
+def build_context(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Names declared in each section of the raw document, for cross-reference checks."""
+    params = raw.get("parameters")
+    params = params if isinstance(params, dict) else {}
+    names: set[str] = set()
+    values: dict[str, Any] = {}
+    for name, spec in params.items():
+        names.add(str(name))
+        if isinstance(spec, dict):
+            values[str(name)] = spec.get("value")
+            dist = spec.get("dist")
+            if isinstance(dist, dict) and dist.get("type") == "dirichlet":
+                counts = dist.get("counts")
+                if isinstance(counts, dict):
+                    names.update(f"{name}.{c}" for c in counts)
+        else:
+            values[str(name)] = spec
+    resources = raw.get("resources")
+    units = (
+        {str(k): v.get("unit") for k, v in resources.items() if isinstance(v, dict)}
+        if isinstance(resources, dict)
+        else {}
+    )
+    sites = _names(raw, "sites")
+    return {
+        "parameter_names": names,
+        "parameter_values": values,
+        "roles": _names(raw, "roles"),
+        "resources": _names(raw, "resources"),
+        "resource_units": units,
+        # Without a `sites` section, any site name is accepted (sites come from the logs).
+        "sites": sites or None,
+    }
+
+
+def validate_config(raw: Any) -> tuple[CostingConfig | None, list[tuple[DocPath, Problem]]]:
+    """Validate a raw document; return the config, or ``None`` and every problem.
+
+    Each problem comes with its path in the document so the caller can add a line number.
+    """
+    if not isinstance(raw, dict):
+        return None, [((), Problem(f"the config must be a mapping of sections, got {_show(raw)}"))]
+    try:
+        cfg = CostingConfig.model_validate(raw, context=build_context(raw))
+    except ValidationError as exc:
+        return None, [problem_from_error(err, raw) for err in exc.errors()]
+    return cfg, []
+
+
+def problem_from_error(
+    err: Any, raw: Any, root: type[BaseModel] | None = None
+) -> tuple[DocPath, Problem]:
+    """Turn one pydantic error into a located, plainly worded :class:`Problem`.
+
+    ``root`` is the model validated (the config by default).
+    """
+    path, _ = resolve_loc(tuple(err["loc"]), raw, root)
+    etype: str = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    field = format_path(path)
+    if etype == "extra_forbidden":
+        key = str(path[-1]) if path else "?"
+        fields = _field_names(resolve_loc(tuple(err["loc"])[:-1], raw, root)[1])
+        msg = f"unknown key{did_you_mean(key, fields)}"
+        if key == "sd" and "se" in fields:
+            msg = (
+                "unknown key; did you mean 'se'? (the standard error of the parameter, "
+                "not the SD of patients: METHODS P-2)"
+            )
+        if fields and not did_you_mean(key, fields):
+            msg += f" (allowed: {', '.join(sorted(fields))})"
+        return path, Problem(msg, field=field, code="unknown_key")
+    if etype == "missing":
+        return path, Problem("is required", field=field, code="missing")
+    if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        op = {
+            "greater_than": ">",
+            "greater_than_equal": ">=",
+            "less_than": "<",
+            "less_than_equal": "<=",
+        }[etype]
+        limit = next(iter(ctx.values()), "?")
+        return path, Problem(
+            f"must be {op} {_fmt(limit)}, got {_show(value)}", field=field, code="out_of_range"
+        )
+    if etype in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
+        kind = "a whole number" if etype.startswith("int") else "a number"
+        return path, Problem(f"must be {kind}, got {_show(value)}", field=field, code="type")
+    if etype == "number_type":
+        return path, Problem(f"{err['msg']}, got {_show(value)}", field=field, code="type")
+    if etype in ("literal_error", "enum"):
+        expected = ctx.get("expected", "")
+        options = re.findall(r"'([^']*)'", expected)
+        hint = did_you_mean(str(value), options) if isinstance(value, str) else ""
+        return path, Problem(
+            f"must be one of {expected}, got {_show(value)}{hint}", field=field, code="choice"
+        )
+    if etype in ("union_tag_invalid", "union_tag_not_found"):
+        tag = ctx.get("discriminator", "'type'")
+        hint = did_you_mean(str(ctx.get("tag", "")), DIST_TYPES)
+        got = f", got {ctx['tag']!r}" if "tag" in ctx else ""
+        return path, Problem(
+            f"{tag} must be one of {', '.join(DIST_TYPES)}{got}{hint}", field=field, code="choice"
+        )
+    if etype in ("string_type",):
+        return path, Problem(f"must be text, got {_show(value)}", field=field, code="type")
+    if etype in ("dict_type", "model_type", "model_attributes_type"):
+        return path, Problem(
+            f"must be a mapping (key: value), got {_show(value)}", field=field, code="type"
+        )
+    if etype in ("list_type", "tuple_type"):
+        return path, Problem(f"must be a list, got {_show(value)}", field=field, code="type")
+    if etype in ("bool_type", "bool_parsing"):
+        return path, Problem(f"must be true or false, got {_show(value)}", field=field, code="type")
+    if etype == "string_pattern_mismatch":
+        if err["loc"] and err["loc"][-1] == "[key]":
+            rule = "names must start with a letter and use only letters, digits and _"
+        elif "\\d{4}/" in str(ctx.get("pattern", "")):
+            rule = "must be a financial year such as '2023/24'"
+        else:
+            rule = f"must match {ctx.get('pattern')}"
+        return path, Problem(f"{rule}, got {_show(value)}", field=field, code="pattern")
+    if etype == "too_short":
+        return path, Problem(
+            f"must have at least {ctx.get('min_length', 1)} item(s)", field=field, code="too_short"
+        )
+    if etype == "too_long":
+        return path, Problem(
+            f"must have at most {ctx.get('max_length')} item(s)", field=field, code="too_long"
+        )
+    msg = str(err.get("msg", "is invalid"))
+    msg = msg.removeprefix("Value error, ")
+    if msg.startswith(_AT):
+        where, msg = msg.removeprefix(_AT).split(": ", 1)
+        path = tuple(where.split("."))
+        return path, Problem(msg, field=where, code=etype)
+    if etype != "value_error":
+        msg = msg[:1].lower() + msg[1:] + f", got {_show(value)}"
+    return path, Problem(msg, field=field, code=etype)

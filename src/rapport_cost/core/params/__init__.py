@@ -1,0 +1,1 @@
+"""Θ: the parameters of the config, their distributions, draws and price-year factors."""

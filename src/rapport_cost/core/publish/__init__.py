@@ -1,0 +1,1 @@
+"""Publishing: tables that only format the engine's costs, disclosure control, comparison."""

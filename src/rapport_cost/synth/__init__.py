@@ -1,0 +1,1 @@
+"""Synthetic activity logs (a data generator, kept apart from the numeric core)."""
