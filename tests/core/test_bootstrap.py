@@ -11,11 +11,11 @@ import itertools
 import math
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
-from rapport_cost.core.analyses import bootstrap as bootstrap_module
 from rapport_cost.core.analyses.bootstrap import (
     ACCELERATION_UNDEFINED,
     DENOMINATOR_NONPOSITIVE,
@@ -46,9 +46,11 @@ from rapport_cost.core.analyses.bootstrap import (
     paired_resample_means,
     quantiles,
     recommended_schemes,
+    resample_counts,
     resolve_interval,
     summarise_clusters,
 )
+from rapport_cost.core.analyses.bootstrap import resampling as bootstrap_module
 from rapport_cost.errors import ExitCode, ModelError
 
 # D&H `aircondit`: hours between air-conditioning failures (METHODS T19).
@@ -700,3 +702,51 @@ def test_paired_ordinary_variance(global_random_seed: int) -> None:
     )
     assert got.shape == (4000,)
     assert_allclose(got.var(ddof=1), ideal_bootstrap_se(x) ** 2, rtol=var_rtol(got))
+
+
+# ------------------------------------------------------------ multiplicities for refits
+
+
+def test_resample_counts_keep_unit_sizes_and_draw_uniformly() -> None:
+    groups = np.array(["a"] * 3 + ["b"] * 5)
+    blocks = list(
+        resample_counts(
+            groups, 8, scheme="stratified", n_resamples=4000, rng=np.random.default_rng(1)
+        )
+    )
+    counts = np.vstack([c for _, c in blocks])
+    assert [s for s, _ in blocks] == list(range(0, 4000, 64))
+    assert counts.shape == (4000, 8)
+    # stratified: every resample draws 3 women of unit a and 5 of unit b (B-4)
+    assert np.all(counts[:, :3].sum(axis=1) == 3)
+    assert np.all(counts[:, 3:].sum(axis=1) == 5)
+    # each woman's multiplicity is Binomial(n_s, 1/n_s): mean 1, variance 1 - 1/n_s,
+    # i.e. 2/3 in unit a and 4/5 in unit b; 4000 resamples give SEs of about 0.013
+    np.testing.assert_allclose(counts.mean(axis=0), 1.0, atol=0.06)
+    np.testing.assert_allclose(counts[:, :3].var(axis=0), 2 / 3, atol=0.08)
+    np.testing.assert_allclose(counts[:, 3:].var(axis=0), 4 / 5, atol=0.08)
+
+
+def test_resample_counts_cluster_takes_whole_units() -> None:
+    groups = np.array(["a", "a", "b", "c", "c", "c"])
+    (_, counts), *_ = resample_counts(
+        groups, 6, scheme="cluster", n_resamples=50, rng=np.random.default_rng(2)
+    )
+    # women of one unit are always drawn together, and 3 units are drawn per resample
+    assert np.all(counts[:, 0] == counts[:, 1])
+    assert np.all(counts[:, 3] == counts[:, 4])
+    assert np.all(counts[:, 4] == counts[:, 5])
+    assert np.all(counts[:, [0, 2, 3]].sum(axis=1) == 3)
+
+
+def test_resample_counts_ordinary_is_reproducible() -> None:
+    def draw(seed: int) -> npt.NDArray[np.int32]:
+        parts = resample_counts(
+            None, 10, scheme="ordinary", n_resamples=100, rng=np.random.default_rng(seed)
+        )
+        return np.vstack([c for _, c in parts])
+
+    a, b = draw(5), draw(5)
+    np.testing.assert_array_equal(a, b)
+    assert np.all(a.sum(axis=1) == 10)
+    assert not np.array_equal(a, draw(6))

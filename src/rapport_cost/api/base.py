@@ -12,11 +12,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from rapport_cost._version import __version__
+from rapport_cost.arrays import Theta
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.engine import driver_prices, site_costs
 from rapport_cost.core.inputs.logs import CleanLogs, LogTable, validate_logs
 from rapport_cost.core.params.inflation import PriceIndex, select_index
-from rapport_cost.core.prices.terms import PriceTerms, Theta, compile_terms
+from rapport_cost.core.prices.terms import PriceTerms, compile_terms
 from rapport_cost.core.usage.model import UsageModel, build_usage
 from rapport_cost.errors import ConfigError, Problem, UsageError
 from rapport_cost.fileio.config_file import LoadedConfig, load_config

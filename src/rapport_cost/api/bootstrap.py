@@ -59,6 +59,7 @@ from rapport_cost.api.base import (
 from rapport_cost.api.estimate import policy_notes, woman_component_costs
 from rapport_cost.api.psa import STREAMS, Progress, figure, png, psa_sampler
 from rapport_cost.api.reproduce import register_runner
+from rapport_cost.arrays import FloatArray, IntArray, StrArray
 from rapport_cost.config import BootstrapSettings
 from rapport_cost.core.analyses import bootstrap as core
 from rapport_cost.core.analyses import psa as core_psa
@@ -74,9 +75,6 @@ from rapport_cost.fileio.costs import CostsFile, read_costs, table_writers
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-StrArray = npt.NDArray[np.str_]
 
 #: ``method="all"``: every interval of METHODS B-8, in its order.
 ALL = "all"

@@ -27,6 +27,7 @@ from rapport_cost.api.base import (
 )
 from rapport_cost.api.estimate import policy_notes, site_women
 from rapport_cost.api.reproduce import register_runner
+from rapport_cost.arrays import FloatArray
 from rapport_cost.core.analyses import psa as core
 from rapport_cost.core.params.sampling import CorrelationMethod, ParameterSampler, Sampling
 from rapport_cost.errors import ConfigError, RapportWarning
@@ -35,7 +36,6 @@ from rapport_cost.fileio.draws import DrawsWriter
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FloatArray = npt.NDArray[np.float64]
 #: ``progress(done, total)``, called after every chunk (e.g. to move a progress bar).
 Progress = Callable[[int, int], None]
 

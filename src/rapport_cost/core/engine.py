@@ -10,12 +10,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from rapport_cost.arrays import Matrix, Theta
 from rapport_cost.config import PERSPECTIVE_PAYERS
-from rapport_cost.core.prices.terms import PriceTerms, Theta, column, staff_costs
+from rapport_cost.core.prices.terms import PriceTerms, column, staff_costs
 from rapport_cost.core.prices.unit_costs import equivalent_annual_cost
 from rapport_cost.core.usage.model import Driver, UsageModel
-
-Matrix = npt.NDArray[np.float64]
 
 
 def perspective_mask(drivers: tuple[Driver, ...], perspective: str) -> npt.NDArray[np.bool_]:

@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rapport_cost.arrays import IntArray
 from rapport_cost.errors import InputError, Problem
 from rapport_cost.fileio.config_file import display_path
-from rapport_cost.fileio.logs import IntArray, read_xlsx, spreadsheet_rows
+from rapport_cost.fileio.logs import read_xlsx, spreadsheet_rows
 
 #: Suffixes read as each format (anything else is read as CSV).
 XLSX_SUFFIXES = (".xlsx", ".xlsm")

@@ -26,20 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pa_compute
 import pyarrow.csv as pa_csv
 
+from rapport_cost.arrays import IntArray
 from rapport_cost.config import Logs
 from rapport_cost.errors import LogError, Problem
 from rapport_cost.fileio.config_file import display_path
 
 TABLES = ("contacts", "attendance", "women", "staff_time")
-
-
-IntArray = npt.NDArray[np.intp]
 
 
 def spreadsheet_rows(text: str, n_rows: int) -> IntArray | None:

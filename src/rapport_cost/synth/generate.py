@@ -44,9 +44,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy  # its submodules load on first use (scipy's lazy loading)
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from rapport_cost.arrays import BoolArray, FloatArray, Int64Array
 
 # ----------------------------------------------------------------------------- units
 
@@ -124,7 +122,7 @@ class _Choice:
     values: tuple[int, ...]
     p: tuple[float, ...]
 
-    def draw(self, n: int, rng: np.random.Generator) -> IntArray:
+    def draw(self, n: int, rng: np.random.Generator) -> Int64Array:
         if len(self.values) == 1:
             return np.full(n, self.values[0], dtype=np.int64)
         idx = rng.choice(len(self.values), size=n, p=self.p)
@@ -141,7 +139,7 @@ class _RoundedDist:
     low: int
     high: int
 
-    def draw(self, n: int, rng: np.random.Generator) -> IntArray:
+    def draw(self, n: int, rng: np.random.Generator) -> Int64Array:
         if self.kind == "lognormal":
             x = rng.lognormal(self.loc, self.sigma, n)
         else:
@@ -410,7 +408,7 @@ def _expected_sessions(n_women: int, places: int, q: FloatArray) -> float:
     return total
 
 
-def _unattended_days(start: datetime.date, days: int) -> list[tuple[int, IntArray]]:
+def _unattended_days(start: datetime.date, days: int) -> list[tuple[int, Int64Array]]:
     """Per site: how many unattended unit groups to add, and the scheduled days to use."""
     k = max(1, round(UNATTENDED_PER_YEAR * days / 365))
     return [
@@ -505,9 +503,9 @@ def women_for_contacts(
 
 @dataclass(frozen=True)
 class _Cohort:
-    site: IntArray
-    admission: IntArray  # day offset from the study start
-    discharge: IntArray
+    site: Int64Array
+    admission: Int64Array  # day offset from the study start
+    discharge: Int64Array
     took_up: BoolArray
 
 
@@ -515,26 +513,26 @@ class _Cohort:
 class _Part:
     """Columns of a batch of contacts, before they are merged and numbered."""
 
-    site: IntArray
-    day: IntArray
-    ctype: IntArray
-    woman: IntArray  # -1 for shared sessions
-    facilitators: IntArray
-    duration: IntArray
-    prep: IntArray
-    travel: IntArray
+    site: Int64Array
+    day: Int64Array
+    ctype: Int64Array
+    woman: Int64Array  # -1 for shared sessions
+    facilitators: Int64Array
+    duration: Int64Array
+    prep: Int64Array
+    travel: Int64Array
     miles: FloatArray
     attended: BoolArray
-    others: IntArray
-    capacity: IntArray  # -1 for one-to-ones
+    others: Int64Array
+    capacity: Int64Array  # -1 for one-to-ones
 
     def __len__(self) -> int:
         return int(self.site.size)
 
 
 def _travel(
-    site: IntArray, in_person: bool, rng: np.random.Generator
-) -> tuple[IntArray, FloatArray]:
+    site: Int64Array, in_person: bool, rng: np.random.Generator
+) -> tuple[Int64Array, FloatArray]:
     """Travel minutes and round-trip miles for contacts at ``site``."""
     if not in_person:
         return np.zeros(site.size, dtype=np.int64), np.zeros(site.size)
@@ -595,7 +593,9 @@ def _remote(cohort: _Cohort, rng: np.random.Generator) -> _Part:
     )  # fmt: skip
 
 
-def _slots(lo: IntArray, hi: IntArray, first: IntArray, period: int) -> tuple[IntArray, IntArray]:
+def _slots(
+    lo: Int64Array, hi: Int64Array, first: Int64Array, period: int
+) -> tuple[Int64Array, Int64Array]:
     """Every scheduled day in each window ``[lo[i], hi[i]]``.
 
     Scheduled days are ``first[i] + period × k``. Returns (owner, day): the window index
@@ -610,7 +610,7 @@ def _slots(lo: IntArray, hi: IntArray, first: IntArray, period: int) -> tuple[In
 
 def _attendances(
     shared: _Shared, cohort: _Cohort, start: datetime.date, rng: np.random.Generator
-) -> tuple[IntArray, IntArray]:
+) -> tuple[Int64Array, Int64Array]:
     """(woman, day) of every attendance of one shared type, before sessions are formed."""
     n_women = cohort.site.size
     if shared.delay is None or shared.engaged is None:
@@ -632,11 +632,11 @@ def _attendances(
 
 def _sessions(
     shared: _Shared,
-    site: IntArray,
-    day: IntArray,
-    unattended: list[tuple[int, IntArray]] | None,
+    site: Int64Array,
+    day: Int64Array,
+    unattended: list[tuple[int, Int64Array]] | None,
     rng: np.random.Generator,
-) -> tuple[_Part, IntArray]:
+) -> tuple[_Part, Int64Array]:
     """Form the sessions of one shared type from its attendances.
 
     Returns the sessions and, for each attendance, the index of its session.
@@ -695,7 +695,7 @@ def _sessions(
     return part, session
 
 
-def _text(codes: IntArray, categories: npt.ArrayLike | pd.Series) -> pd.Series:
+def _text(codes: Int64Array, categories: npt.ArrayLike | pd.Series) -> pd.Series:
     """Strings ``categories[codes]`` as a pandas string column, fast for millions of rows."""
     return _take(pd.Series(categories, dtype="str"), codes)
 
@@ -811,8 +811,8 @@ def generate_logs(
 
     cohort = _draw_cohort(size, days, rng)
     parts = [_one_to_ones(cohort, rng), _remote(cohort, rng)]
-    att_woman: list[IntArray] = []
-    att_row: list[IntArray] = []
+    att_woman: list[Int64Array] = []
+    att_row: list[Int64Array] = []
     offset = sum(len(p) for p in parts)
     for shared in _SHARED:
         woman, day = _attendances(shared, cohort, start, rng)
@@ -829,13 +829,13 @@ def generate_logs(
 def _assemble(
     cohort: _Cohort,
     parts: list[_Part],
-    att_woman: list[IntArray],
-    att_row: list[IntArray],
+    att_woman: list[Int64Array],
+    att_row: list[Int64Array],
     start: datetime.date,
     days: int,
     rng: np.random.Generator,
 ) -> SynthLogs:
-    def cat(name: str) -> IntArray:
+    def cat(name: str) -> Int64Array:
         return np.concatenate([getattr(p, name) for p in parts]).astype(np.int64, copy=False)
 
     site, day, ctype, woman = cat("site"), cat("day"), cat("ctype"), cat("woman")

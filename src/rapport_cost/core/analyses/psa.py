@@ -36,10 +36,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import scipy  # its submodules load on first use (scipy's lazy loading)
 
+from rapport_cost.arrays import FloatArray, IntArray
 from rapport_cost.config import Dirichlet, Fixed
 from rapport_cost.core.analyses.bootstrap import norm_inter
 from rapport_cost.core.engine import site_costs
@@ -59,9 +59,6 @@ from rapport_cost.core.params.sampling import (
 from rapport_cost.core.prices.terms import PriceTerms
 from rapport_cost.core.usage.model import UsageModel
 from rapport_cost.errors import ConfigError, ModelError, Problem, did_you_mean
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 #: The two outputs per site, in table order.
 QUANTITIES: tuple[str, str] = ("mean_cost_per_woman", "total_cost")

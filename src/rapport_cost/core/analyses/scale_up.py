@@ -14,13 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from rapport_cost.arrays import Matrix, Vector
 from rapport_cost.core.usage.model import UsageModel
-
-Vector = npt.NDArray[np.float64]
-Matrix = npt.NDArray[np.float64]
 
 #: What a unit's admissions are multiplied by.
 BASES = ("cost_per_admission", "mean_cost_per_woman")

@@ -28,18 +28,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import scipy  # its submodules load on first use (scipy's lazy loading)
 
+from rapport_cost.arrays import Theta, Vector
 from rapport_cost.config import Dirichlet
 from rapport_cost.core.engine import site_costs
 from rapport_cost.core.params.distributions import BetaDistribution, from_spec
 from rapport_cost.core.params.parameters import ParameterSpec, ParameterTable
-from rapport_cost.core.prices.terms import PriceTerms, Theta
+from rapport_cost.core.prices.terms import PriceTerms
 from rapport_cost.core.usage.model import UsageModel
 
-Vector = npt.NDArray[np.float64]
 Evaluate = Callable[[Theta], Vector]
 """``f(Θ)``: the output for every row of Θ, shape ``(n_rows,)``."""
 

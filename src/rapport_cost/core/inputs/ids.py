@@ -13,11 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-KeyArray = npt.NDArray[np.uint64]
-IntArray = npt.NDArray[np.intp]
+from rapport_cost.arrays import IntArray, KeyArray
 
 #: Longest id, in bytes, that fits a key.
 MAX_BYTES = 8

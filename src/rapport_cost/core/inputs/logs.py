@@ -25,15 +25,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rapport_cost.arrays import BoolArray, DateArray, FloatArray, IntArray, KeyArray
 from rapport_cost.config import CostingConfig
-from rapport_cost.core.inputs.ids import KeyArray, factorize_keys, short_keys
+from rapport_cost.core.inputs.ids import factorize_keys, short_keys
 from rapport_cost.errors import LogError, Problem, did_you_mean
-
-BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-ObjArray = npt.NDArray[np.object_]
-DateArray = npt.NDArray[np.datetime64]
 
 #: Problems listed per file, column and kind of problem before the rest are summarised.
 MAX_LISTED = 100

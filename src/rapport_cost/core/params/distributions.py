@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from typing import ClassVar, overload
 
 import numpy as np
-import numpy.typing as npt
 import scipy  # its submodules load on first use (scipy's lazy loading)
 
+from rapport_cost.arrays import FloatArray
 from rapport_cost.config import (
     Beta,
     Dirichlet,
@@ -43,8 +43,6 @@ from rapport_cost.config import (
     Uniform,
 )
 from rapport_cost.errors import ModelError
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Every config distribution :func:`from_spec` accepts.
 DistSpec = Fixed | Gamma | Beta | Lognormal | Normal | Uniform | Triangular | Pert | Dirichlet

@@ -56,9 +56,9 @@ from collections.abc import Sequence
 from typing import Literal, overload
 
 import numpy as np
-import numpy.typing as npt
 import scipy  # its submodules load on first use (scipy's lazy loading)
 
+from rapport_cost.arrays import FloatArray
 from rapport_cost.core.params.distributions import (
     DirichletDistribution,
     Distribution,
@@ -66,7 +66,6 @@ from rapport_cost.core.params.distributions import (
 )
 from rapport_cost.errors import ConfigError, ModelError, Problem, RapportWarning
 
-FloatArray = npt.NDArray[np.float64]
 Sampling = Literal["mc", "lhs", "sobol"]
 CorrelationMethod = Literal["iman_conover", "copula"]
 

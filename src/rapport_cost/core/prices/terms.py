@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
-
+from rapport_cost.arrays import Theta, Vector
 from rapport_cost.config import Bound, CostingConfig, Role, format_path
 from rapport_cost.core.params.parameters import (
     DocPath,
@@ -28,9 +26,7 @@ from rapport_cost.core.prices.unit_costs import (
 )
 from rapport_cost.errors import ConfigError, Problem
 
-Theta = npt.NDArray[np.float64]
 """Parameter matrix of shape ``(n_draws, n_params)``."""
-Column = npt.NDArray[np.float64]
 """One parameter's values, shape ``(n_draws,)``."""
 
 _RATE = Bound(ge=0, le=1)
@@ -236,7 +232,7 @@ def _role_terms(reg: ParameterRegistry, key: str, role: Role) -> RoleTerms:
     )
 
 
-def column(theta: Theta, table: ParameterTable, name: str) -> Column:
+def column(theta: Theta, table: ParameterTable, name: str) -> Vector:
     """The values of parameter ``name`` in every row of Θ, shape ``(n_draws,)``."""
     return theta[:, table.col(name)]
 
@@ -245,7 +241,7 @@ def staff_costs(theta: Theta, terms: PriceTerms) -> dict[str, StaffCosts]:
     """The PSSRU build-up of every role for every row of Θ (arrays of shape ``(n_draws,)``)."""
     table = terms.table
 
-    def col(name: str | None) -> Column:
+    def col(name: str | None) -> Vector:
         assert name is not None
         return column(theta, table, name)
 

@@ -11,29 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-ArrayLike = float | npt.NDArray[np.float64]
+from rapport_cost.arrays import FloatLike
 
 #: Weeks in a year used by C-3 (365.25 / 7 to three decimals, as PSSRU uses).
 WEEKS_PER_YEAR = 52.143
 
 
-def employer_ni(salary: ArrayLike, rate: ArrayLike, threshold: ArrayLike) -> ArrayLike:
+def employer_ni(salary: FloatLike, rate: FloatLike, threshold: FloatLike) -> FloatLike:
     """Employer's National Insurance, ``rate × max(0, salary − threshold)`` (C-1), £ a year."""
     return rate * np.maximum(0.0, np.subtract(salary, threshold))
 
 
 def working_hours(
-    hours_per_week: ArrayLike,
+    hours_per_week: FloatLike,
     *,
-    annual_leave_days: ArrayLike = 0.0,
-    bank_holidays: ArrayLike = 0.0,
-    training_days: ArrayLike = 0.0,
-    sickness_days: ArrayLike = 0.0,
-    days_per_week: ArrayLike = 5.0,
-    weeks_per_year: ArrayLike = WEEKS_PER_YEAR,
-) -> ArrayLike:
+    annual_leave_days: FloatLike = 0.0,
+    bank_holidays: FloatLike = 0.0,
+    training_days: FloatLike = 0.0,
+    sickness_days: FloatLike = 0.0,
+    days_per_week: FloatLike = 5.0,
+    weeks_per_year: FloatLike = WEEKS_PER_YEAR,
+) -> FloatLike:
     """Working hours per year, ``h_wk × (52.143 − (AL + BH + TR + SK) / d_wk)`` (C-3).
 
     Examples
@@ -52,8 +51,8 @@ def working_hours(
 
 
 def cost_per_contact_hour(
-    cost_per_working_hour: ArrayLike, indirect_time_ratio: ArrayLike
-) -> ArrayLike:
+    cost_per_working_hour: FloatLike, indirect_time_ratio: FloatLike
+) -> FloatLike:
     """Cost per hour of direct contact, ``c_h × (1 + ρ)`` for a direct:indirect ratio 1:ρ (C-5).
 
     >>> round(float(cost_per_contact_hour(56.68, 0.91)), 4)
@@ -62,7 +61,7 @@ def cost_per_contact_hour(
     return np.multiply(cost_per_working_hour, np.add(1.0, indirect_time_ratio))
 
 
-def annuity_factor(years: ArrayLike, rate: ArrayLike) -> ArrayLike:
+def annuity_factor(years: FloatLike, rate: FloatLike) -> FloatLike:
     """``A(n, r) = (1 − (1 + r)^−n) / r``, and ``n`` when ``r = 0`` (C-2).
 
     >>> round(float(annuity_factor(60, 0.035)), 6)
@@ -76,8 +75,8 @@ def annuity_factor(years: ArrayLike, rate: ArrayLike) -> ArrayLike:
 
 
 def equivalent_annual_cost(
-    amount: ArrayLike, years: ArrayLike, rate: ArrayLike, *, timing: str = "arrears"
-) -> ArrayLike:
+    amount: FloatLike, years: FloatLike, rate: FloatLike, *, timing: str = "arrears"
+) -> FloatLike:
     """Equivalent annual cost of a one-off investment (C-2).
 
     ``arrears``: K / A(n, r); ``advance``: K / (1 + A(n − 1, r)).
@@ -101,33 +100,33 @@ class StaffCosts:
     hourly costs.
     """
 
-    salary: ArrayLike | None
-    on_costs: ArrayLike | None
-    overheads_management: ArrayLike | None
-    overheads_non_staff: ArrayLike | None
-    capital: ArrayLike | None
-    qualifications: ArrayLike | None
-    annual_cost: ArrayLike | None
-    working_hours: ArrayLike | None
-    cost_per_working_hour: ArrayLike
+    salary: FloatLike | None
+    on_costs: FloatLike | None
+    overheads_management: FloatLike | None
+    overheads_non_staff: FloatLike | None
+    capital: FloatLike | None
+    qualifications: FloatLike | None
+    annual_cost: FloatLike | None
+    working_hours: FloatLike | None
+    cost_per_working_hour: FloatLike
     """£ per working hour (C-4)."""
-    cost_per_contact_hour: ArrayLike | None
+    cost_per_contact_hour: FloatLike | None
     """£ per hour of direct contact (C-5); ``None`` where no indirect-time ratio is given."""
 
 
 def build_staff_costs(
     *,
-    salary: ArrayLike,
-    ni_rate: ArrayLike,
-    ni_threshold: ArrayLike,
-    pension: ArrayLike,
-    other_on_costs: ArrayLike,
-    management: ArrayLike,
-    non_staff: ArrayLike,
-    capital: ArrayLike,
-    qualifications: ArrayLike,
-    hours: ArrayLike,
-    indirect_time_ratio: ArrayLike | None,
+    salary: FloatLike,
+    ni_rate: FloatLike,
+    ni_threshold: FloatLike,
+    pension: FloatLike,
+    other_on_costs: FloatLike,
+    management: FloatLike,
+    non_staff: FloatLike,
+    capital: FloatLike,
+    qualifications: FloatLike,
+    hours: FloatLike,
+    indirect_time_ratio: FloatLike | None,
 ) -> StaffCosts:
     """Annual cost and hourly costs of a salaried role (C-1, C-4, C-5).
 
@@ -163,7 +162,7 @@ def build_staff_costs(
     )
 
 
-def flat_rate_costs(hourly_rate: ArrayLike, indirect_time_ratio: ArrayLike | None) -> StaffCosts:
+def flat_rate_costs(hourly_rate: FloatLike, indirect_time_ratio: FloatLike | None) -> StaffCosts:
     """Hourly costs of a role with a flat hourly rate (volunteers, sessional staff)."""
     contact = (
         None

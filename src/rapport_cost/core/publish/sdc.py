@@ -64,6 +64,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rapport_cost.arrays import BoolArray, Int64Array
+
 Policy = Literal["nhsd2018", "suppress_lt5", "none"]
 """Name of a disclosure-control policy (S-3)."""
 
@@ -89,9 +91,6 @@ STATISTICS_MAX_N = 7
 # Column names that are a minimum or a maximum (one person's value, S-3): a whole
 # ``_``-separated word, so that ``mean_minutes`` does not match.
 _MIN_MAX = re.compile(r"(^|_)(min|max|minimum|maximum)($|_)")
-
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 
 
 class RecoverableCell(NamedTuple):
@@ -342,7 +341,7 @@ def _margin_relations(shape: tuple[int, int], margins: Margins) -> list[_Relatio
     return relations
 
 
-def _as_count_array(values: npt.ArrayLike, name: str) -> IntArray:
+def _as_count_array(values: npt.ArrayLike, name: str) -> Int64Array:
     array = np.asarray(values)
     if array.dtype == object or array.dtype.kind not in "iuf":
         msg = f"{name} must be numeric counts. Got dtype {array.dtype} instead."
@@ -356,7 +355,7 @@ def _as_count_array(values: npt.ArrayLike, name: str) -> IntArray:
     return floats.astype(np.int64)
 
 
-def _check_table(table: npt.ArrayLike, margins: Margins) -> tuple[IntArray, list[_Relation]]:
+def _check_table(table: npt.ArrayLike, margins: Margins) -> tuple[Int64Array, list[_Relation]]:
     _check_margins(margins)
     values = _as_count_array(table, "table")
     if values.ndim != 2:
@@ -394,7 +393,7 @@ def _as_mask(mask: npt.ArrayLike, shape: tuple[int, ...], name: str) -> BoolArra
     return array.astype(np.bool_, copy=True)
 
 
-def _stabilise(values: IntArray, mask: BoolArray, relations: Sequence[_Relation]) -> BoolArray:
+def _stabilise(values: Int64Array, mask: BoolArray, relations: Sequence[_Relation]) -> BoolArray:
     """S-4 step 2: repeat until no relation has exactly one suppressed member."""
     mask = mask.copy()
     changed = True
@@ -417,7 +416,7 @@ def _stabilise(values: IntArray, mask: BoolArray, relations: Sequence[_Relation]
 
 
 def _determined(
-    values: IntArray, mask: BoolArray, relations: Sequence[_Relation]
+    values: Int64Array, mask: BoolArray, relations: Sequence[_Relation]
 ) -> list[tuple[int, float]]:
     """S-4 step 3: suppressed positions whose value the relations pin down, with that value.
 
@@ -444,7 +443,7 @@ def _determined(
 
 
 def _repair_pick(
-    values: IntArray, mask: BoolArray, relations: Sequence[_Relation], target: int
+    values: Int64Array, mask: BoolArray, relations: Sequence[_Relation], target: int
 ) -> int | None:
     """One more cell to suppress so that ``target`` stops being determined."""
 
@@ -466,7 +465,7 @@ def _repair_pick(
     return rest[0] if rest else None
 
 
-def _protect(values: IntArray, primary: BoolArray, relations: Sequence[_Relation]) -> BoolArray:
+def _protect(values: Int64Array, primary: BoolArray, relations: Sequence[_Relation]) -> BoolArray:
     """S-4: steps 2 and 3 until no relation has one ``*`` and no ``*`` is determined."""
     mask = primary.copy()
     while True:
@@ -483,7 +482,7 @@ def _protect(values: IntArray, primary: BoolArray, relations: Sequence[_Relation
 # ---------------------------------------------------------------- 2-D tables
 
 
-def with_margins(inner: npt.ArrayLike, margins: Margins) -> IntArray:
+def with_margins(inner: npt.ArrayLike, margins: Margins) -> Int64Array:
     """Append totals, computed from the unrounded counts, to a 2-D table of counts.
 
     Parameters
@@ -748,9 +747,9 @@ def _column_roles(
     return min_max if drop_min_max else []
 
 
-def _share_numerators(table: pd.DataFrame, shares: Mapping[str, str]) -> dict[str, IntArray]:
+def _share_numerators(table: pd.DataFrame, shares: Mapping[str, str]) -> dict[str, Int64Array]:
     """Whole-number numerators ``share × denominator`` (checked), one per share column."""
-    out: dict[str, IntArray] = {}
+    out: dict[str, Int64Array] = {}
     for share, denominator in shares.items():
         ratio = table[share].to_numpy(dtype=float)
         den = _as_count_array(table[denominator].to_numpy(), f"column {denominator!r}").astype(

@@ -6,12 +6,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rapport_cost.core.prices.unit_costs import ArrayLike, StaffCosts
+from rapport_cost.arrays import BoolArray, FloatLike, Matrix, Vector
+from rapport_cost.core.prices.unit_costs import StaffCosts
 from rapport_cost.core.usage.model import UsageModel
-
-Matrix = npt.NDArray[np.float64]
-Vector = npt.NDArray[np.float64]
-BoolVector = npt.NDArray[np.bool_]
 
 UNIT_COST_COLUMNS = (
     "salary",
@@ -27,7 +24,7 @@ UNIT_COST_COLUMNS = (
 )
 
 
-def _first(x: ArrayLike | None) -> float:
+def _first(x: FloatLike | None) -> float:
     if x is None:
         return float("nan")
     return float(np.asarray(x, dtype=float).reshape(-1)[0])
@@ -93,7 +90,7 @@ def _mean(values: npt.NDArray[np.float64]) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
-def _masks(usage: UsageModel) -> list[tuple[str, BoolVector, BoolVector, BoolVector]]:
+def _masks(usage: UsageModel) -> list[tuple[str, BoolArray, BoolArray, BoolArray]]:
     """(site, women mask, lines mask, site-row mask) for each site and then ``all``."""
     w = pd.Categorical(usage.women["site"], categories=list(usage.sites)).codes
     ln = pd.Categorical(usage.lines["site"], categories=list(usage.sites)).codes
@@ -204,7 +201,7 @@ _MEASURE = {
 def by_component_table(
     usage: UsageModel,
     prices: Vector,
-    included: BoolVector,
+    included: BoolArray,
     full_prices: Vector,
     labels: dict[str, str],
 ) -> pd.DataFrame:

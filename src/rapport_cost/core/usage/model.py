@@ -34,14 +34,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rapport_cost.arrays import IntArray, Matrix, Vector
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.inputs.logs import CleanLogs
 from rapport_cost.core.prices.terms import PriceTerms, ProgrammeTerms
 from rapport_cost.errors import ConfigError, Problem
 
-Matrix = npt.NDArray[np.float64]
-Vector = npt.NDArray[np.float64]
-Index = npt.NDArray[np.intp]
 DAYS_PER_YEAR = 365.25
 
 #: Unit-level lines of each site: costs not attributed to a study woman.
@@ -153,7 +151,7 @@ class UsageModel:
         return qw, ql, np.bincount(w, minlength=n).astype(np.float64)
 
 
-def _codes(values: pd.Series, categories: tuple[str, ...]) -> Index:
+def _codes(values: pd.Series, categories: tuple[str, ...]) -> IntArray:
     """Position of each value in ``categories`` (-1 if absent); fast for categoricals."""
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype) and tuple(dtype.categories) == categories:
@@ -165,8 +163,8 @@ def _codes(values: pd.Series, categories: tuple[str, ...]) -> Index:
 class _Pairs:
     """Allocation of contacts to lines: contact ``k`` gives ``share`` of itself to ``line``."""
 
-    contact: Index
-    line: Index
+    contact: IntArray
+    line: IntArray
     share: Vector
 
 
@@ -176,14 +174,14 @@ class _Layout:
 
     sites: tuple[str, ...]
     n_women: int
-    contact_site: Index
-    line_site: Index
+    contact_site: IntArray
+    line_site: IntArray
 
     @property
     def n_lines(self) -> int:
         return self.n_women + len(self.sites) * len(LINE_KINDS)
 
-    def unit_line(self, kind: str, sites: Index) -> Index:
+    def unit_line(self, kind: str, sites: IntArray) -> IntArray:
         """Line index of the unit-level line ``kind`` of each site code in ``sites``."""
         return self.n_women + sites * len(LINE_KINDS) + LINE_KINDS.index(kind)
 
@@ -293,7 +291,7 @@ def _pairs(logs: CleanLogs, cfg: CostingConfig, lay: _Layout, n_att: Vector) -> 
     )
 
 
-def _sum_by(index: Index, weights: Vector, n: int) -> Vector:
+def _sum_by(index: IntArray, weights: Vector, n: int) -> Vector:
     """Sum of ``weights`` for each value 0 … n−1 of ``index`` (a typed ``np.bincount``)."""
     return np.bincount(index, weights=weights, minlength=n).astype(np.float64)
 
