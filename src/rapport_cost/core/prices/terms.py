@@ -26,8 +26,6 @@ from rapport_cost.core.prices.unit_costs import (
 )
 from rapport_cost.errors import ConfigError, Problem
 
-"""Parameter matrix of shape ``(n_draws, n_params)``."""
-"""One parameter's values, shape ``(n_draws,)``."""
 
 _RATE = Bound(ge=0, le=1)
 _NON_NEGATIVE = Bound(ge=0)
