@@ -34,7 +34,7 @@ import pandas as pd
 from rapport_cost import api
 from rapport_cost.api.base import Built, prepare
 from rapport_cost.core.inputs.logs import LogTable, validate_logs
-from rapport_cost.core.usage.model import build_usage
+from rapport_cost.core.usage.build import build_usage
 from rapport_cost.fileio.logs import read_logs
 
 LOGS = ("contacts", "attendance", "women", "staff_time")

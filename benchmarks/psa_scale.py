@@ -34,7 +34,7 @@ import numpy as np
 
 from rapport_cost import api
 from rapport_cost.core.analyses import psa as core
-from rapport_cost.core.engine import site_costs
+from rapport_cost.core.engine import costs
 from rapport_cost.core.params.sampling import ParameterSampler
 
 
@@ -75,7 +75,7 @@ def loop(built: api.Built, design: core.PsaDesign, sampling: str, n: int) -> Non
     for i in range(n):
         theta = base.copy()
         theta[design.columns] = x[i]
-        site_costs(theta[np.newaxis, :], terms, usage, built.config.perspective)
+        costs(theta[np.newaxis, :], terms, usage, built.config.perspective).total
 
 
 def peak_memory(built: api.Built, draws: int, sampling: str) -> int:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rapport_cost.core.usage.model import discount_factors
+from rapport_cost.core.usage.discounting import discount_factors
 
 R = 0.035
 

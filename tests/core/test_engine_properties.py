@@ -11,11 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rapport_cost.config import CostingConfig, validate_config
-from rapport_cost.core.engine import driver_prices, site_totals
+from rapport_cost.core.engine import costs
 from rapport_cost.core.inputs.logs import LogTable, validate_logs
 from rapport_cost.core.prices.terms import compile_terms
-from rapport_cost.core.publish.tables import component_index, component_sum
-from rapport_cost.core.usage.model import build_usage
+from rapport_cost.core.usage.build import build_usage
 
 SITES = ("a", "b")
 
@@ -139,18 +138,14 @@ def evaluate(
     tables = {k: LogTable(k, f"{k}.csv", v.astype(str).astype(dtype)) for k, v in frames.items()}
     logs = validate_logs(tables, cfg)
     terms = compile_terms(cfg, lambda *_: 1.0)
-    usage = build_usage(logs, cfg, terms)
-    theta = terms.table.base_matrix()
-    prices = driver_prices(theta, terms, usage.drivers, cfg.perspective)
-    p = prices[0]
-    names, comp = component_index(usage)
-    woman = component_sum(usage.q_women * p, comp, len(names))
+    usage = build_usage(logs, cfg, terms, timeline=True)
+    c = costs(terms.table.base_matrix(), terms, usage, cfg.perspective)
     return {
         "usage": usage,
-        "prices": prices,
-        "woman": woman,
-        "lines": usage.q_lines @ p,
-        "types": usage.q_types @ p,
+        "costs": c,
+        "woman": c.woman_components(0),
+        "lines": c.lines(0),
+        "types": c.types(0),
         "ids": usage.women["woman_id"].to_numpy(),
     }
 
@@ -167,14 +162,20 @@ def test_women_plus_unit_lines_equal_the_total(
 ) -> None:
     cfg = make_config(group_split=split, staff_time=mode, dna=dna)
     r = evaluate(frames, cfg)
-    usage = r["usage"]
-    total, mean = site_totals(usage, r["prices"])
+    c = r["costs"]
+    total, mean = c.total, c.mean_per_woman
     w_total = r["woman"].sum()
     # every cost is either a woman's or a unit-level line's, and the breakdown by contact
     # type and the site totals of the PSA path add up to the same figure
     assert w_total + r["lines"].sum() == pytest.approx(total[0, -1], rel=1e-9, abs=1e-9)
     assert r["types"].sum() == pytest.approx(total[0, -1], rel=1e-9, abs=1e-9)
     assert mean[0, -1] == pytest.approx(w_total / len(r["ids"]), rel=1e-9, abs=1e-9)
+    # each woman's components add up to her cost, and her timeline cells too
+    np.testing.assert_allclose(r["woman"].sum(axis=1), c.woman[0], rtol=1e-9, atol=1e-9)
+    timeline = r["usage"].timeline
+    by_woman = np.bincount(timeline.woman, c.timeline(0), minlength=len(r["ids"]))
+    np.testing.assert_allclose(by_woman, c.woman[0], rtol=1e-9, atol=1e-9)
+    assert (timeline.day >= 0).all()
     # no cost is negative
     assert (r["woman"] >= -1e-12).all()
     assert (r["lines"] >= -1e-12).all()
@@ -221,8 +222,7 @@ def test_estimate_equals_engine_on_a_one_row_parameter_matrix(
     # Θ of several identical rows (as a PSA with every parameter fixed) gives the same
     # result in every row as the one-row estimate
     theta = np.repeat(terms.table.base_matrix(), 5, axis=0)
-    prices = driver_prices(theta, terms, usage.drivers, cfg.perspective)
-    total, _ = site_totals(usage, prices)
+    total = costs(theta, terms, usage, cfg.perspective).total
     expected = r["woman"].sum() + r["lines"].sum()
     np.testing.assert_allclose(total[:, -1], np.full(5, expected), rtol=1e-12, atol=1e-9)
 

@@ -227,7 +227,7 @@ def outputs_from(values: np.ndarray) -> psa.PsaOutputs:
     d = psa.psa_design(table())
     out = psa.PsaOutputs(d, values.size, 2)
     both = np.column_stack([values, values])
-    out.add(psa.PsaChunk(0, np.empty((values.size, 0)), both, both))
+    out.add(0, np.empty((values.size, 0)), both, both)
     return out
 
 
@@ -287,7 +287,7 @@ def test_summary_by_hand() -> None:
 def test_chunks_must_arrive_in_order() -> None:
     out = psa.PsaOutputs(psa.psa_design(table()), 10, 2)
     with pytest.raises(ValueError, match="in order"):
-        out.add(psa.PsaChunk(5, np.empty((5, 0)), np.zeros((5, 2)), np.zeros((5, 2))))
+        out.add(5, np.empty((5, 0)), np.zeros((5, 2)), np.zeros((5, 2)))
 
 
 def test_non_finite_draws_are_a_model_error() -> None:

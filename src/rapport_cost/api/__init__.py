@@ -5,10 +5,12 @@ Nothing here prints. The CLI renders a :class:`Result`; notebooks use its DataFr
 
 from rapport_cost.api.base import Built, Prepared, Result, build, load_logs, prepare
 from rapport_cost.api.bootstrap import bootstrap
+from rapport_cost.api.dsa import dsa
 from rapport_cost.api.estimate import estimate, unit_costs
 from rapport_cost.api.psa import run_psa
 from rapport_cost.api.reproduce import reproduce, reproduce_from
-from rapport_cost.api.sensitivity import dsa, scale_up, scenario_configs, scenarios
+from rapport_cost.api.scale_up import scale_up
+from rapport_cost.api.scenarios import scenario_configs, scenarios
 from rapport_cost.api.synth import EXAMPLE_SEED, EXAMPLE_WOMEN, synth
 
 __all__ = [

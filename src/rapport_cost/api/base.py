@@ -8,17 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from rapport_cost._version import __version__
 from rapport_cost.arrays import Theta
 from rapport_cost.config import CostingConfig
-from rapport_cost.core.engine import driver_prices, site_costs
+from rapport_cost.core.analyses.sensitivity import OUTPUTS
+from rapport_cost.core.engine import Costs, costs
 from rapport_cost.core.inputs.logs import CleanLogs, LogTable, validate_logs
 from rapport_cost.core.params.inflation import PriceIndex, select_index
 from rapport_cost.core.prices.terms import PriceTerms, compile_terms
-from rapport_cost.core.usage.model import UsageModel, build_usage
+from rapport_cost.core.usage.build import build_usage
+from rapport_cost.core.usage.model import UsageModel
 from rapport_cost.errors import ConfigError, Problem, UsageError
 from rapport_cost.fileio.config_file import LoadedConfig, load_config
 from rapport_cost.fileio.logs import LogFile, read_logs
@@ -210,18 +211,11 @@ class Built:
             {"role": f.table, "path": f.source, "sha256": f.sha256} for f in self.files
         ]
 
-    def prices(self, theta: Theta) -> npt.NDArray[np.float64]:
-        """Driver prices for every row of Θ, shape ``(n_draws, n_drivers)``."""
-        return driver_prices(theta, self.prep.terms, self.usage.drivers, self.config.perspective)
-
-    def base_costs(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Total and mean cost per woman of each site and all, at the base case.
-
-        The engine (:func:`~rapport_cost.core.engine.site_costs`) on the one-row Θ of
-        the parameters' base values; each of shape ``(1, n_sites + 1)``.
-        """
+    def costs(self, theta: Theta | None = None) -> Costs:
+        """The engine's costs at every row of Θ (the parameters' base values by default)."""
         terms = self.prep.terms
-        return site_costs(terms.table.base_matrix(), terms, self.usage, self.config.perspective)
+        rows = terms.table.base_matrix() if theta is None else theta
+        return costs(rows, terms, self.usage, self.config.perspective)
 
 
 def load_logs(prep: Prepared) -> tuple[CleanLogs, list[LogFile]]:
@@ -255,3 +249,55 @@ def build(config: ConfigArg | Prepared = None) -> Built:
     except ConfigError as exc:
         raise prep.loaded.error(exc.problems) from None
     return Built(prep, logs, files, usage)
+
+
+BuiltArg = ConfigArg | Prepared | Built
+"""What every analysis accepts: a config path (or loaded config), or a prepared or built model."""
+
+
+def built_from(config: BuiltArg) -> Built:
+    """The built model of ``config`` (itself when already built)."""
+    return config if isinstance(config, Built) else build(config)
+
+
+def site_women(built: Built) -> dict[str, int]:
+    """Women per site (in table order), for disclosure control."""
+    counts = built.usage.women["site"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in built.usage.sites}
+
+
+def model_result(
+    built: Built,
+    command: str,
+    tables: dict[str, pd.DataFrame],
+    inputs: list[dict[str, str]] | None = None,
+    **kw: Any,
+) -> Result:
+    """A :class:`Result` with the envelope of a built model (currency, prices, inputs)."""
+    cfg = built.config
+    return Result(
+        command=command,
+        tables=tables,
+        currency=cfg.currency,
+        price_year=cfg.price_year,
+        perspective=cfg.perspective,
+        inputs=built.inputs() if inputs is None else inputs,
+        site_women=site_women(built),
+        **kw,
+    )
+
+
+def check_output_site(built: Built, output: str, site: str | None) -> None:
+    """``--output`` and ``--site`` of a sensitivity command.
+
+    Raises
+    ------
+    UsageError
+        If the output is not one the engine reports or the site is not a study site.
+    """
+    if output not in OUTPUTS:
+        msg = f"--output must be one of {', '.join(OUTPUTS)}, got {output!r}"
+        raise UsageError(msg)
+    if site is not None and site not in built.usage.sites:
+        msg = f"--site {site!r}: no such site (sites: {', '.join(built.usage.sites)})"
+        raise UsageError(msg)

@@ -1,8 +1,8 @@
 """``bootstrap``: confidence intervals of the mean cost per woman (METHODS §6, P-7).
 
 The input is the cost of every woman, either as ``estimate`` computes it from the config
-and its logs (the one costing path: :func:`~rapport_cost.api.estimate.woman_component_costs`
-at the point values), or from a per-person cost table (``costs=FILE``: CSV, XLSX or
+and its logs (the one costing path: :attr:`~rapport_cost.core.engine.Costs.woman` at the point
+values), or from a per-person cost table (``costs=FILE``: CSV, XLSX or
 Parquet with ``woman_id`` and ``total_cost``, optionally ``site`` and subgroup columns),
 so that a trial's costs can be bootstrapped too.
 
@@ -56,13 +56,13 @@ from rapport_cost.api.base import (
     seed_number,
     whole_number,
 )
-from rapport_cost.api.estimate import policy_notes, woman_component_costs
-from rapport_cost.api.psa import STREAMS, Progress, figure, png, psa_sampler
+from rapport_cost.api.draws import STREAMS, Streams, psa_chunks, streams
+from rapport_cost.api.estimate import policy_notes
+from rapport_cost.api.psa import Progress, figure, png
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray, IntArray, StrArray
 from rapport_cost.config import BootstrapSettings
 from rapport_cost.core.analyses import bootstrap as core
-from rapport_cost.core.analyses import psa as core_psa
 from rapport_cost.errors import (
     InputError,
     ModelError,
@@ -246,9 +246,7 @@ class _Women:
 
 def _from_built(built: Built) -> _Women:
     """Per-woman costs at the point values, exactly as ``estimate``'s ``per_woman`` table."""
-    theta = built.prep.terms.table.base_matrix()
-    _, components = woman_component_costs(built.usage, built.prices(theta)[0])
-    values = components.sum(axis=1)
+    values = built.costs().woman[0]
     women = built.usage.women
     sites = women["site"].astype(str).to_numpy().astype(np.str_)
     present = set(sites.tolist())
@@ -611,16 +609,16 @@ def _joint_rows(
     women: _Women,
     rows: Sequence[_Row],
     opts: _Options,
-    streams: dict[str, np.random.SeedSequence],
+    st: Streams,
     progress: Progress | None,
     notes: list[str],
 ) -> dict[str, FloatArray]:
-    """Replicates of every row under each uncertainty, keyed ``name:uncertainty`` (P-7)."""
-    cfg, terms, usage = built.config, built.prep.terms, built.usage
+    """Replicates of every row under each uncertainty, keyed ``name:uncertainty`` (P-7).
+
+    Each PSA draw is priced once, by the engine: its women's costs are resampled.
+    """
     n_draws = opts.n_replicates
-    design, sampler, setup_notes = psa_sampler(
-        built, sampling=cfg.psa.sampling, streams=streams, n_draws=n_draws
-    )
+    design, chunks, setup_notes = psa_chunks(built, streams=st, n_draws=n_draws)
     notes += setup_notes
     if not design.blocks:
         notes.append(
@@ -630,30 +628,15 @@ def _joint_rows(
     out = {u: np.empty((len(rows), n_draws)) for u in UNCERTAINTIES}
     # One stream per row; the sampling-only replicates get a second generator in the same
     # state, so they use exactly the resamples of the joint replicates (common numbers).
-    children = streams["bootstrap"].spawn(len(rows))
+    children = st.bootstrap.spawn(len(rows))
     paired = [np.random.default_rng(c) for c in children]
     alone = [np.random.default_rng(c) for c in children]
     groups = women.groups
-    q_women_t = np.ascontiguousarray(usage.q_women.T)  # (n_drivers, n_women)
-    base = design.table.base()
     block = max(1, JOINT_BLOCK_ELEMENTS // max(1, women.costs.size))
-    for chunk in core_psa.simulate(
-        design,
-        sampler,
-        terms,
-        usage,
-        cfg.perspective,
-        n_draws=n_draws,
-        chunk_size=cfg.psa.chunk_size,
-    ):
-        # Θ of the chunk as the PSA built it: point values, drawn columns replaced.
-        theta = np.empty((chunk.n, base.size), dtype=np.float64, order="F")
-        theta[:] = base
-        theta[:, design.columns] = chunk.params
-        prices = built.prices(theta)
+    for chunk in chunks:
         for start in range(0, chunk.n, block):
             stop = min(start + block, chunk.n)
-            costs = prices[start:stop] @ q_women_t  # (m, n_women): cost of every woman
+            costs = chunk.costs.rows(start, stop).woman  # (m, n_women): cost of every woman
             if not np.all(np.isfinite(costs)):
                 msg = "some PSA draws give costs that are not finite (e.g. zero working hours)"
                 raise ModelError(msg, [Problem(msg, field="psa", code="not_finite")])
@@ -879,10 +862,7 @@ def bootstrap(
         costs=costs,
         notes=notes,
     )
-    given_seed = seed_number(settings.seed if seed is None else seed)
-    root = np.random.SeedSequence(given_seed)
-    used_seed = given_seed if given_seed is not None else int(root.entropy)  # type: ignore[arg-type]
-    streams = dict(zip(STREAMS, root.spawn(len(STREAMS)), strict=True))
+    st = streams(seed_number(settings.seed if seed is None else seed))
 
     if costs is None:
         if built is None:
@@ -906,13 +886,13 @@ def bootstrap(
     if opts.with_psa:
         assert built is not None
         joint_notes: list[str] = []
-        replicates = _joint_rows(built, women, rows, opts, streams, progress, joint_notes)
+        replicates = _joint_rows(built, women, rows, opts, st, progress, joint_notes)
         row_notes.general += joint_notes
         records, primary = _joint_intervals(women, rows, replicates, opts, row_notes)
         shown = "all:joint"
     else:
         records, replicates, primary = _bootstrap_rows(
-            women, rows, opts, streams["bootstrap"], progress, row_notes
+            women, rows, opts, st.bootstrap, progress, row_notes
         )
         shown = "all"
     table = pd.DataFrame.from_records(records)
@@ -940,7 +920,7 @@ def bootstrap(
         "site_rows": "ordinary bootstrap of the women of each site",
         "method": opts.method,
         "resamples": opts.resamples,
-        "seed": used_seed,
+        "seed": st.seed,
         "seed_streams": list(STREAMS),
         "level": opts.level,
         "ties": opts.ties,
@@ -964,7 +944,7 @@ def bootstrap(
         "scheme": opts.scheme,
         "method": opts.method,
         "resamples": opts.resamples,
-        "seed": used_seed,
+        "seed": st.seed,
         "level": opts.level,
         "ties": opts.ties,
         "fallback": opts.fallback,

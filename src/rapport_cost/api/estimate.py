@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-import numpy.typing as npt
-
 from rapport_cost.api.base import (
     Built,
     ConfigArg,
@@ -17,23 +14,19 @@ from rapport_cost.api.base import (
     config_inputs,
     prepare,
     price_notes,
+    site_women,
 )
 from rapport_cost.config import CostingConfig
-from rapport_cost.core.analyses.scale_up import study_admissions
-from rapport_cost.core.engine import driver_prices, perspective_mask
 from rapport_cost.core.prices.terms import staff_costs
 from rapport_cost.core.publish.tables import (
     by_component_table,
     by_contact_type_table,
-    component_index,
-    component_sum,
     per_unit_table,
     per_woman_table,
     subgroup_table,
     unit_cost_table,
     unit_lines_table,
 )
-from rapport_cost.core.usage.model import UsageModel
 from rapport_cost.errors import UsageError
 
 
@@ -57,36 +50,6 @@ def unit_costs(config: ConfigArg = None) -> Result:
         warnings=notes,
         args={"config": config_arg(prep.loaded)},
     )
-
-
-def site_women(built: Built) -> dict[str, int]:
-    """Women per site (in table order), for disclosure control."""
-    counts = built.usage.women["site"].value_counts()
-    return {s: int(counts.get(s, 0)) for s in built.usage.sites}
-
-
-def woman_component_costs(
-    usage: UsageModel, prices: npt.NDArray[np.float64]
-) -> tuple[list[str], npt.NDArray[np.float64]]:
-    """Every woman's cost by component at one row of prices (METHODS C-13).
-
-    The one per-woman costing: ``estimate``'s ``per_woman`` table and ``bootstrap`` both
-    use it, and a woman's ``total_cost`` is the row sum of the result.
-
-    Parameters
-    ----------
-    usage
-        The usage model.
-    prices : ndarray of shape (n_drivers,)
-        Driver prices (one row of :meth:`Built.prices`).
-
-    Returns
-    -------
-    (names, costs)
-        Component names, and costs of shape ``(n_women, n_components)``.
-    """
-    names, driver_component = component_index(usage)
-    return names, component_sum(usage.q_women * prices, driver_component, len(names))
 
 
 def _labels(cfg: CostingConfig) -> dict[str, str]:
@@ -125,25 +88,19 @@ def estimate(config: ConfigArg | Prepared | Built = None, *, by: Sequence[str] =
         choices = ", ".join(built.logs.subgroup_columns) or "none"
         msg = f"--by {unknown[0]!r} is not a column of the women log (subgroups: {choices})"
         raise UsageError(msg)
-    theta = built.prep.terms.table.base_matrix()
-    full = driver_prices(theta, built.prep.terms, usage.drivers, "societal")[0]
-    prices = built.prices(theta)[0]
-    included = perspective_mask(usage.drivers, cfg.perspective)
-    names, woman_costs = woman_component_costs(usage, prices)
-    woman_total = woman_costs.sum(axis=1)
-    line_total = usage.q_lines @ prices
-    admissions = study_admissions(usage, {k: s.admissions for k, s in cfg.sites.items()})
+    costs = built.costs()
     labels = _labels(cfg)
+    theta = built.prep.terms.table.base_matrix()
     tables = {
-        "per_unit": per_unit_table(usage, woman_total, line_total, admissions),
-        "per_woman": per_woman_table(usage, names, woman_costs),
-        "by_contact_type": by_contact_type_table(usage, usage.q_types @ prices, labels),
-        "by_component": by_component_table(usage, prices, included, full, labels),
-        "unit_level_lines": unit_lines_table(usage, line_total),
+        "per_unit": per_unit_table(costs),
+        "per_woman": per_woman_table(costs),
+        "by_contact_type": by_contact_type_table(costs, labels),
+        "by_component": by_component_table(costs, labels),
+        "unit_level_lines": unit_lines_table(costs),
         "unit_costs": unit_cost_table(staff_costs(theta, built.prep.terms)),
     }
     for col in by:
-        tables[f"by_{col}"] = subgroup_table(usage, col, woman_total)
+        tables[f"by_{col}"] = subgroup_table(costs, col)
     adjustments, notes = price_notes(built.prep)
     if adjustments is not None:
         tables["price_adjustments"] = adjustments

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy
 
 from rapport_cost.api.base import (
@@ -23,14 +24,15 @@ from rapport_cost.api.base import (
     config_arg,
     price_notes,
     seed_number,
+    site_women,
     whole_number,
 )
-from rapport_cost.api.estimate import policy_notes, site_women
+from rapport_cost.api.draws import STREAMS, psa_chunks, streams
+from rapport_cost.api.estimate import policy_notes
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray
 from rapport_cost.core.analyses import psa as core
-from rapport_cost.core.params.sampling import CorrelationMethod, ParameterSampler, Sampling
-from rapport_cost.errors import ConfigError, RapportWarning
+from rapport_cost.core.params.sampling import Sampling
 from rapport_cost.fileio.draws import DrawsWriter
 
 if TYPE_CHECKING:
@@ -38,9 +40,6 @@ if TYPE_CHECKING:
 
 #: ``progress(done, total)``, called after every chunk (e.g. to move a progress bar).
 Progress = Callable[[int, int], None]
-
-#: Streams spawned from ``SeedSequence(seed)`` (METHODS G-3), in this order.
-STREAMS = ("psa", "bootstrap", "scores")
 
 #: Files the draws are streamed to with ``out_draws``.
 DRAWS_FILES = ("psa_draws.parquet", "psa_draws.csv")
@@ -62,47 +61,104 @@ def _draw_block(
     return ids, np.hstack([params, mean, total])
 
 
-def psa_sampler(
+@dataclass(frozen=True)
+class _Settings:
+    """The PSA's settings: the options, else the config's ``psa:`` section."""
+
+    n_draws: int
+    chunk: int
+    sampling: Sampling
+    seed: int | None
+
+
+def _settings(
+    built: Built, draws: int | None, seed: int | None, sampling: str | None, chunk: int | None
+) -> _Settings:
+    section = built.config.psa
+    return _Settings(
+        n_draws=int(section.draws if draws is None else draws),
+        chunk=int(section.chunk_size if chunk is None else chunk),
+        sampling=cast("Sampling", section.sampling if sampling is None else sampling),
+        seed=section.seed if seed is None else seed,
+    )
+
+
+def _simulate(
     built: Built,
-    *,
-    sampling: Sampling,
-    streams: dict[str, np.random.SeedSequence],
-    n_draws: int,
-) -> tuple[core.PsaDesign, ParameterSampler, list[str]]:
-    """The PSA design of a built model and its sampler, with the warnings they raise.
+    design: core.PsaDesign,
+    chunks: Iterator[core.PsaChunk],
+    s: _Settings,
+    out_draws: str | Path | None,
+    progress: Progress | None,
+) -> tuple[core.PsaOutputs, FloatArray, DrawsWriter | None]:
+    """Run the draws: outputs per draw, the deterministic rows, and the draws' writer."""
+    labels = [*built.usage.sites, "all"]
+    base = built.costs()
+    deterministic = np.vstack([base.mean_per_woman[0], base.total[0]])
+    outputs = core.PsaOutputs(design, s.n_draws, len(labels))
+    writer = (
+        DrawsWriter(Path(out_draws), _draw_columns(design.names, labels), DRAWS_FILES)
+        if out_draws is not None
+        else None
+    )
+    if progress is not None:
+        progress(0, s.n_draws)
+    with writer if writer is not None else nullcontext():
+        if writer is not None:
+            row = built.prep.terms.table.base()[design.columns][np.newaxis, :]
+            writer.write(*_draw_block(0, row, base.mean_per_woman, base.total))
+        for part in chunks:
+            outputs.add(part.start, part.params, part.mean, part.total)
+            if writer is not None:
+                writer.write(*_draw_block(part.start + 1, part.params, part.mean, part.total))
+            if progress is not None:
+                progress(outputs.filled, s.n_draws)
+        core.check_outputs(outputs, deterministic, labels)  # a failure discards the draws
+    return outputs, deterministic, writer
 
-    Shared by ``psa``, joint ``bootstrap`` and ``scale-up --draws`` so that the same seed
-    gives the same draws in each (the ``psa`` and ``scores`` streams of :data:`STREAMS`).
 
-    Raises
-    ------
-    ConfigError
-        If the correlations are not valid, located in the config file.
-    """
+def _tables(
+    built: Built, design: core.PsaDesign, outputs: core.PsaOutputs, deterministic: FloatArray
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Tables ``psa_summary``, ``psa_convergence``, ``psa_parameters`` (and correlations)."""
+    section = built.config.psa
+    labels = [*built.usage.sites, "all"]
+    described = core.describe_outputs(outputs)
+    summary = core.summary_table(described, deterministic, labels)
+    convergence = core.convergence_table(described, labels, mcse_rel_tol=section.mcse_rel_tol)
+    notes = core.convergence_warnings(
+        convergence, mcse_rel_tol=section.mcse_rel_tol, n_draws=outputs.n_draws
+    )
+    notes += core.divergence_warnings(summary)
+    tables = {
+        "psa_summary": summary,
+        "psa_convergence": convergence,
+        "psa_parameters": core.parameter_table(built.prep.terms.table),
+    }
+    if design.pairs:
+        tables["psa_correlations"] = core.correlation_table(outputs)
+    adjustments, _ = price_notes(built.prep)
+    if adjustments is not None:
+        tables["price_adjustments"] = adjustments
+    return tables, notes
+
+
+def _plots(
+    built: Built, summary: pd.DataFrame, outputs: core.PsaOutputs, writer: DrawsWriter | None
+) -> dict[str, Callable[[Path], None]]:
     cfg = built.config
-    method: CorrelationMethod = cfg.psa.correlation_method
-    try:
-        design = core.psa_design(built.prep.terms.table, cfg.correlations,
-                                 correlation_method=method)  # fmt: skip
-    except ConfigError as exc:
-        raise built.prep.loaded.error(exc.problems) from None
-    notes = list(design.notes) + core.bound_warnings(design)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RapportWarning)
-        sampler = core.make_sampler(
-            design,
-            sampling=sampling,
-            correlation_method=method,
-            rng=np.random.default_rng(streams["psa"]),
-            score_rng=np.random.default_rng(streams["scores"]),
-            n_draws=n_draws,
-        )
-    for w in caught:
-        if issubclass(w.category, RapportWarning):
-            notes.append(str(w.message))
-        else:  # pragma: no cover - passed on unchanged
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return design, sampler, notes
+    caption = f"{cfg.currency}, {cfg.price_year} prices"
+    row = summary[(summary["quantity"] == core.QUANTITIES[0]) & (summary["site"] == "all")]
+    marks = {k: float(row[k].iloc[0]) for k in ("deterministic", "mean", "q025", "q975", "mcse")}
+    x = outputs.output(core.QUANTITIES[0])[-1]
+    plots: dict[str, Callable[[Path], None]] = {}
+    if writer is not None:
+        plots.update(writer.files())
+    plots["psa_histogram.png"] = png(
+        lambda: _histogram(x, marks, caption, outputs.n_draws, cfg.perspective)
+    )
+    plots["psa_running_mean.png"] = png(lambda: _running_mean(x, marks, caption))
+    return plots
 
 
 def run_psa(
@@ -163,93 +219,21 @@ def run_psa(
         whole_number(chunk_size, "chunk_size", 1)
     if sampling is not None:
         choice(sampling, "--sampling", get_args(Sampling))
-    seed = seed_number(seed)
     built = config if isinstance(config, Built) else build(config)
     cfg = built.config
-    settings = cfg.psa
-    n_draws = int(settings.draws if draws is None else draws)
-    chunk = int(settings.chunk_size if chunk_size is None else chunk_size)
-    design_sampling: Sampling = settings.sampling if sampling is None else sampling  # type: ignore[assignment]
-    method: CorrelationMethod = settings.correlation_method
-    if seed is None:
-        seed = settings.seed
-    root = np.random.SeedSequence(seed)
-    streams = dict(zip(STREAMS, root.spawn(len(STREAMS)), strict=True))
-
-    terms, usage = built.prep.terms, built.usage
-    notes = [*policy_notes(built), *usage.notes, *price_notes(built.prep)[1]]
-    design, sampler, setup_notes = psa_sampler(
-        built, sampling=design_sampling, streams=streams, n_draws=n_draws
+    s = _settings(built, draws, seed_number(seed), sampling, chunk_size)
+    st = streams(s.seed)
+    notes = [*policy_notes(built), *built.usage.notes, *price_notes(built.prep)[1]]
+    design, chunks, setup_notes = psa_chunks(
+        built, streams=st, n_draws=s.n_draws, sampling=s.sampling, chunk_size=s.chunk
     )
     notes += setup_notes
     if not design.blocks:
         notes.append(
             "no parameter has a distribution: every PSA draw equals the deterministic estimate"
         )
-
-    labels = [*usage.sites, "all"]
-    det_total, det_mean = built.base_costs()
-    deterministic = np.vstack([det_mean[0], det_total[0]])
-    outputs = core.PsaOutputs(design, n_draws, len(labels))
-    writer = (
-        DrawsWriter(Path(out_draws), _draw_columns(design.names, labels), DRAWS_FILES)
-        if out_draws is not None
-        else None
-    )
-    if progress is not None:
-        progress(0, n_draws)
-    with writer if writer is not None else nullcontext():
-        if writer is not None:
-            base = terms.table.base()[design.columns]
-            writer.write(*_draw_block(0, base[np.newaxis, :], det_mean, det_total))
-        for part in core.simulate(
-            design,
-            sampler,
-            terms,
-            usage,
-            cfg.perspective,
-            n_draws=n_draws,
-            chunk_size=chunk,
-        ):
-            outputs.add(part)
-            if writer is not None:
-                writer.write(*_draw_block(part.start + 1, part.params, part.mean, part.total))
-            if progress is not None:
-                progress(outputs.filled, n_draws)
-        core.check_outputs(outputs, deterministic, labels)  # a failure discards the draws
-
-    described = core.describe_outputs(outputs)
-    summary = core.summary_table(described, deterministic, labels)
-    convergence = core.convergence_table(described, labels, mcse_rel_tol=settings.mcse_rel_tol)
-    notes += core.convergence_warnings(
-        convergence, mcse_rel_tol=settings.mcse_rel_tol, n_draws=n_draws
-    )
-    notes += core.divergence_warnings(summary)
-    tables = {
-        "psa_summary": summary,
-        "psa_convergence": convergence,
-        "psa_parameters": core.parameter_table(terms.table),
-    }
-    if design.pairs:
-        tables["psa_correlations"] = core.correlation_table(outputs)
-    adjustments, _ = price_notes(built.prep)
-    if adjustments is not None:
-        tables["price_adjustments"] = adjustments
-
-    caption = f"{cfg.currency}, {cfg.price_year} prices"
-    row = summary[(summary["quantity"] == core.QUANTITIES[0]) & (summary["site"] == "all")]
-    marks = {k: float(row[k].iloc[0]) for k in ("deterministic", "mean", "q025", "q975", "mcse")}
-    plots: dict[str, Callable[[Path], None]] = {}
-    if writer is not None:
-        plots.update(writer.files())
-    plots["psa_histogram.png"] = png(
-        lambda: _histogram(
-            outputs.output(core.QUANTITIES[0])[-1], marks, caption, n_draws, cfg.perspective
-        )
-    )
-    plots["psa_running_mean.png"] = png(
-        lambda: _running_mean(outputs.output(core.QUANTITIES[0])[-1], marks, caption)
-    )
+    outputs, deterministic, writer = _simulate(built, design, chunks, s, out_draws, progress)
+    tables, table_notes = _tables(built, design, outputs, deterministic)
     return Result(
         command="psa",
         tables=tables,
@@ -258,28 +242,28 @@ def run_psa(
         perspective=cfg.perspective,
         inputs=built.inputs(),
         settings={
-            "draws": n_draws,
-            "seed": seed if seed is not None else root.entropy,
+            "draws": s.n_draws,
+            "seed": st.seed,
             "seed_streams": list(STREAMS),
-            "sampling": design_sampling,
-            "correlation_method": method,
-            "chunk_size": chunk,
-            "chunks": len(core.chunk_sizes(n_draws, chunk)),
-            "mcse_rel_tol": settings.mcse_rel_tol,
+            "sampling": s.sampling,
+            "correlation_method": cfg.psa.correlation_method,
+            "chunk_size": s.chunk,
+            "chunks": len(core.chunk_sizes(s.n_draws, s.chunk)),
+            "mcse_rel_tol": cfg.psa.mcse_rel_tol,
             "quantiles": "Davison-Hinkley order statistics, normal-quantile interpolation",
             "quantile_mcse_batches": core.N_BATCHES,
             "numpy": np.__version__,
             "scipy": scipy.__version__,
             "price_index": built.prep.index.name,
         },
-        warnings=notes,
-        plots=plots,
+        warnings=notes + table_notes,
+        plots=_plots(built, tables["psa_summary"], outputs, writer),
         args={
             "config": config_arg(built.prep.loaded),
-            "draws": n_draws,
-            "seed": seed if seed is not None else root.entropy,
-            "sampling": design_sampling,
-            "chunk_size": chunk,
+            "draws": s.n_draws,
+            "seed": st.seed,
+            "sampling": s.sampling,
+            "chunk_size": s.chunk,
         },
         site_women=site_women(built),
     )

@@ -21,9 +21,10 @@ from rapport_cost._version import __version__
 from rapport_cost.api.base import Built, Result, build, config_arg
 from rapport_cost.api.bootstrap import bootstrap
 from rapport_cost.api.disclosure import control_result
+from rapport_cost.api.dsa import dsa
 from rapport_cost.api.estimate import estimate, unit_costs
 from rapport_cost.api.psa import run_psa
-from rapport_cost.api.sensitivity import dsa, scenarios
+from rapport_cost.api.scenarios import scenarios
 from rapport_cost.config import PERSPECTIVE_PAYERS, CostingConfig
 from rapport_cost.core.publish.sdc import SUPPRESSED
 from rapport_cost.fileio.export import for_display

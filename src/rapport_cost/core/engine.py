@@ -1,47 +1,67 @@
-"""The one costing path: prices ``P = p(Θ)`` for every driver, and ``cost = Q · P``.
+"""The engine: the one place where quantities meet prices, ``cost = Q · P``.
 
-``estimate`` evaluates one row of Θ (the point values); PSA many rows; one-way analysis
-and scenarios a few more. All go through :func:`driver_prices` and a matrix product
-with the usage matrices of ``core/usage.py`` (DESIGN §2).
+A micro-costing model is linear in its prices. :func:`driver_prices` gives the price of
+one unit of every cost driver for every row of Θ (``P = p(Θ)``); :func:`costs` prices a
+usage model at those rows and returns a :class:`Costs`, whose properties are every cost
+a command reports, each one matrix product of the usage model's quantities with the
+prices. ``estimate`` evaluates one row of Θ (the point values); the PSA many rows, a chunk
+at a time; one-way analysis, scenarios and scale-up a few more; the bootstrap resamples
+the rows of :attr:`Costs.woman`. No other module multiplies quantities by prices
+(a test checks it).
 """
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
+import functools
+from dataclasses import dataclass
 
-from rapport_cost.arrays import Matrix, Theta
+import numpy as np
+
+from rapport_cost.arrays import BoolArray, IntArray, Matrix, Theta, Vector
 from rapport_cost.config import PERSPECTIVE_PAYERS
 from rapport_cost.core.prices.terms import PriceTerms, column, staff_costs
-from rapport_cost.core.prices.unit_costs import equivalent_annual_cost
+from rapport_cost.core.prices.unit_costs import StaffCosts, equivalent_annual_cost
 from rapport_cost.core.usage.model import Driver, UsageModel
 
 
-def perspective_mask(drivers: tuple[Driver, ...], perspective: str) -> npt.NDArray[np.bool_]:
+def perspective_mask(drivers: tuple[Driver, ...], perspective: str) -> BoolArray:
     """True for drivers whose payer the perspective counts (METHODS G-1)."""
     payers = PERSPECTIVE_PAYERS[perspective]
     return np.array([d.payer in payers for d in drivers], dtype=bool)
 
 
-def driver_prices(
-    theta: Theta, terms: PriceTerms, drivers: tuple[Driver, ...], perspective: str
-) -> Matrix:
-    """Price of one unit of every driver for every row of Θ.
+def _programme_price(
+    theta: Theta, terms: PriceTerms, item: str, staff: dict[str, StaffCosts]
+) -> Vector:
+    t = terms.programme[item]
+    if t.amount is not None:
+        price = column(theta, terms.table, t.amount)
+    else:
+        assert t.role is not None  # a role cost has role and hours (config validation)
+        assert t.hours is not None
+        price = column(theta, terms.table, t.hours) * staff[t.role].cost_per_working_hour
+    if t.annuity_years is not None and t.annuity_rate is not None:
+        years = column(theta, terms.table, t.annuity_years)
+        rate = column(theta, terms.table, t.annuity_rate)
+        return np.asarray(equivalent_annual_cost(price, years, rate, timing=t.annuity_timing))
+    return np.asarray(price)
+
+
+def driver_prices(theta: Theta, terms: PriceTerms, drivers: tuple[Driver, ...]) -> Matrix:
+    """Price of one unit of every driver for every row of Θ, whoever pays.
 
     Parameters
     ----------
     theta
-        Shape ``(n_draws, n_params)``.
+        Shape ``(n_rows, n_params)``.
     terms
         The compiled price terms of the config.
     drivers
         The usage model's drivers.
-    perspective
-        Drivers whose payer the perspective does not count get price 0.
 
     Returns
     -------
-    numpy.ndarray of shape ``(n_draws, n_drivers)``
+    numpy.ndarray of shape ``(n_rows, n_drivers)``
         £ per hour, mile, attendee, session or programme unit, in the config's price year.
     """
     staff = staff_costs(theta, terms)
@@ -59,64 +79,186 @@ def driver_prices(
         elif d.kind == "resource":
             out[:, j] = column(theta, terms.table, terms.resources[d.item].unit_cost)
         else:
-            t = terms.programme[d.item]
-            if t.amount is not None:
-                price = column(theta, terms.table, t.amount)
-            else:
-                assert t.role is not None  # a role cost has role and hours
-                assert t.hours is not None
-                hours = column(theta, terms.table, t.hours)
-                price = hours * staff[t.role].cost_per_working_hour
-            if t.annuity_years is not None and t.annuity_rate is not None:
-                years = column(theta, terms.table, t.annuity_years)
-                rate = column(theta, terms.table, t.annuity_rate)
-                out[:, j] = equivalent_annual_cost(price, years, rate, timing=t.annuity_timing)
-            else:
-                out[:, j] = price
-    return out * perspective_mask(drivers, perspective)
+            out[:, j] = _programme_price(theta, terms, d.item, staff)
+    return out
 
 
-def site_totals(usage: UsageModel, prices: Matrix) -> tuple[Matrix, Matrix]:
-    """Total cost and mean cost per woman per site and overall, for every row of prices.
+def _with_all(per_site: Matrix) -> Matrix:
+    """Append the all-sites column (the sum) to a ``(n_rows, n_sites)`` matrix."""
+    return np.hstack([per_site, per_site.sum(axis=1, keepdims=True)])
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Every cost of a usage model at a block of prices.
+
+    Each property is computed on first use, from one product of the usage model's
+    quantities with :attr:`prices`. Columns of the site matrices are the sites in
+    table order, then all sites.
 
     Parameters
     ----------
     usage
-        The usage model.
+        The usage model (the quantities, discounted).
     prices
-        Shape ``(n_draws, n_drivers)``.
-
-    Returns
-    -------
-    (total, mean_per_woman)
-        Each of shape ``(n_draws, n_sites + 1)``; the last column is all sites.
+        Shape ``(n_rows, n_drivers)``: the price of each driver counted by the
+        perspective (0 for a payer it leaves out).
+    full_prices
+        Shape ``(n_rows, n_drivers)``: every driver's price, whoever pays.
+    included
+        Shape ``(n_drivers,)``: drivers the perspective counts.
     """
-    _, _, n = usage.site_sums()
-    qw_t, ql_t = usage.site_drivers
-    women_cost = prices @ qw_t
-    total = women_cost + prices @ ql_t
-    total_all = total.sum(axis=1, keepdims=True)
-    mean = np.divide(women_cost, n, out=np.full_like(women_cost, np.nan), where=n > 0)
-    n_all = n.sum()
-    mean_all = women_cost.sum(axis=1, keepdims=True) / n_all if n_all > 0 else np.nan * total_all
-    return np.hstack([total, total_all]), np.hstack([mean, mean_all])
+
+    usage: UsageModel
+    prices: Matrix
+    full_prices: Matrix
+    included: BoolArray
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of prices (draws, points of a one-way analysis, or 1)."""
+        return int(self.prices.shape[0])
+
+    def rows(self, start: int, stop: int) -> Costs:
+        """The costs of rows ``start`` to ``stop - 1`` only."""
+        return Costs(
+            self.usage, self.prices[start:stop], self.full_prices[start:stop], self.included
+        )
+
+    # ------------------------------------------------------------------ by site
+
+    @functools.cached_property
+    def women_cost(self) -> Matrix:
+        """Shape ``(n_rows, n_sites + 1)``: the study women's costs."""
+        return _with_all(self.prices @ self.usage.site_drivers[0])
+
+    @functools.cached_property
+    def unit_level_cost(self) -> Matrix:
+        """Shape ``(n_rows, n_sites + 1)``: costs of the unit-level lines (not a woman's)."""
+        return _with_all(self.prices @ self.usage.site_drivers[1])
+
+    @functools.cached_property
+    def total(self) -> Matrix:
+        """Shape ``(n_rows, n_sites + 1)``: total cost, women's and unit-level lines'."""
+        site = self.prices @ self.usage.site_drivers[0] + self.prices @ self.usage.site_drivers[1]
+        return _with_all(site)
+
+    @functools.cached_property
+    def mean_per_woman(self) -> Matrix:
+        """Shape ``(n_rows, n_sites + 1)``: the women's costs over the women (NaN for none).
+
+        Women with no contacts count, at their share of programme costs or 0 (METHODS
+        C-13, C-15: the patient-weighted mean).
+        """
+        n = np.append(self.usage.women_per_site, self.usage.women_per_site.sum())
+        women = self.women_cost
+        out: Matrix = np.divide(women, n, out=np.full_like(women, np.nan), where=n > 0)
+        return out
+
+    @functools.cached_property
+    def per_admission(self) -> Matrix:
+        """Shape ``(n_rows, n_sites + 1)``: total cost over the site's admissions (NaN for 0)."""
+        adm = self.usage.admissions
+        total = self.total
+        out: Matrix = np.divide(total, adm, out=np.full_like(total, np.nan), where=adm > 0)
+        return out
+
+    @functools.cached_property
+    def undiscounted(self) -> Matrix:
+        """Shape ``(n_rows, n_sites + 1)``: total cost before discounting."""
+        return _with_all(self.prices @ self.usage.undiscounted.T)
+
+    # ------------------------------------------------------------------ by woman and line
+
+    @functools.cached_property
+    def woman(self) -> Matrix:
+        """Shape ``(n_rows, n_women)``: every woman's cost (METHODS C-13)."""
+        return self.prices @ self.usage.q_women.T
+
+    @functools.cached_property
+    def components(self) -> tuple[tuple[str, ...], IntArray]:
+        """Cost components (role, resource and programme keys) and each driver's component."""
+        names = tuple(dict.fromkeys(d.item for d in self.usage.drivers))
+        return names, np.array([names.index(d.item) for d in self.usage.drivers], np.intp)
+
+    def woman_components(self, row: int = 0) -> Matrix:
+        """Shape ``(n_women, n_components)``: every woman's cost by component at one row.
+
+        Row sums equal that row of :attr:`woman`.
+        """
+        names, of_driver = self.components
+        by_driver = self.usage.q_women * self.prices[row]
+        out = np.zeros((by_driver.shape[0], len(names)))
+        for j, c in enumerate(of_driver):
+            out[:, c] += by_driver[:, j]
+        return out
+
+    def lines(self, row: int = 0) -> Vector:
+        """Shape ``(n_lines,)``: the cost of each unit-level line at one row."""
+        return np.asarray(self.usage.q_lines @ self.prices[row], dtype=np.float64)
+
+    def types(self, row: int = 0) -> Vector:
+        """Shape ``(n_type_rows,)``: the cost of each row of the breakdown by contact type."""
+        return np.asarray(self.usage.q_types @ self.prices[row], dtype=np.float64)
+
+    def drivers(self, row: int = 0) -> tuple[Matrix, Matrix]:
+        """Cost of each driver at each site and all, discounted and undiscounted.
+
+        Returns
+        -------
+        (discounted, undiscounted)
+            Each of shape ``(n_sites + 1, n_drivers)``. The discounted costs are those the
+            perspective counts; the undiscounted are at every driver's full price.
+        """
+        qw, ql = self.usage.site_drivers
+        discounted = (qw + ql).T * self.prices[row]
+        undiscounted = self.usage.undiscounted * self.full_prices[row]
+        return (
+            np.vstack([discounted, discounted.sum(axis=0)]),
+            np.vstack([undiscounted, undiscounted.sum(axis=0)]),
+        )
+
+    def quantities(self) -> Matrix:
+        """Shape ``(n_sites + 1, n_drivers)``: each driver's quantity before discounting.
+
+        What the prices multiply (CHEERS 2022 item 14 reports quantities and unit costs
+        apart), per site and all.
+        """
+        q = self.usage.undiscounted
+        return np.vstack([q, q.sum(axis=0)])
+
+    def timeline(self, row: int = 0) -> Vector:
+        """Shape ``(n_cells,)``: the cost of each cell of the usage model's timeline.
+
+        Raises
+        ------
+        ValueError
+            If the usage model was built without a timeline.
+        """
+        if self.usage.timeline is None:
+            msg = "the usage model has no timeline (build_usage(..., timeline=True))"
+            raise ValueError(msg)
+        return np.asarray(self.usage.timeline.q @ self.prices[row], dtype=np.float64)
+
+    def weighted(self, q: Vector) -> Vector:
+        """Shape ``(n_rows,)``: the cost of a quantity vector ``q`` of shape ``(n_drivers,)``.
+
+        For an analysis that reduces the usage model to one vector of quantities that
+        is linear in the costs (a follow-up estimator's weights applied to a timeline).
+        """
+        return np.asarray(self.prices @ q, dtype=np.float64)
 
 
-def site_costs(
-    theta: Matrix, terms: PriceTerms, usage: UsageModel, perspective: str
-) -> tuple[Matrix, Matrix]:
-    """The engine: total and mean cost per woman per site for every row of Θ.
-
-    Every analysis costs through here: :func:`driver_prices` then :func:`site_totals`.
+def costs(theta: Theta, terms: PriceTerms, usage: UsageModel, perspective: str) -> Costs:
+    """Price a usage model at every row of Θ: the engine.
 
     Parameters
     ----------
     theta
-        Shape ``(n_draws, n_params)``.
-
-    Returns
-    -------
-    (total, mean_per_woman)
-        Each of shape ``(n_draws, n_sites + 1)``; the last column is all sites.
+        Shape ``(n_rows, n_params)``.
+    terms, usage, perspective
+        The compiled price terms, the usage model and the perspective (METHODS G-1).
     """
-    return site_totals(usage, driver_prices(theta, terms, usage.drivers, perspective))
+    full = driver_prices(theta, terms, usage.drivers)
+    included = perspective_mask(usage.drivers, perspective)
+    return Costs(usage, full * included, full, included)

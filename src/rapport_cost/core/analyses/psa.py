@@ -3,9 +3,9 @@
 The PSA varies the unit-cost parameters at the observed resource use (P-7). A chunk of
 draws becomes a parameter matrix Θ of shape ``(n, n_params)``: the base row of the
 parameter table repeated, with the columns of the varied parameters replaced by draws
-times their price-year factor. Θ is priced with :func:`~rapport_cost.core.engine.driver_prices`
-and aggregated with :func:`~rapport_cost.core.engine.site_totals`, the same code the
-deterministic estimate runs on its one row, so a PSA in which nothing varies reproduces the
+times their price-year factor. Θ is priced by the engine
+(:func:`~rapport_cost.core.engine.costs`), the same code the deterministic estimate runs
+on its one row, so a PSA in which nothing varies reproduces the
 estimate. Draws are processed in chunks of even size (``numpy.array_split``), so memory
 holds one chunk of Θ and prices plus the per-draw outputs (two floats per site and draw)
 and at most :data:`CORRELATION_SAMPLE` draws of the correlated parameters; there is no
@@ -42,7 +42,7 @@ import scipy  # its submodules load on first use (scipy's lazy loading)
 from rapport_cost.arrays import FloatArray, IntArray
 from rapport_cost.config import Dirichlet, Fixed
 from rapport_cost.core.analyses.bootstrap import norm_inter
-from rapport_cost.core.engine import site_costs
+from rapport_cost.core.engine import Costs, costs
 from rapport_cost.core.params.distributions import (
     DirichletDistribution,
     Distribution,
@@ -353,15 +353,24 @@ class PsaChunk:
     params
         Shape ``(n, n_varied)``: the drawn values, price-year adjusted, in
         ``design.names`` order.
-    total, mean
-        Shape ``(n, n_sites + 1)``: total cost and mean cost per woman per site, the last
-        column all sites.
+    costs
+        The engine's costs of the chunk's draws, one row per draw: callers reduce what
+        they need (site totals and means here; every woman's cost in the joint bootstrap).
     """
 
     start: int
     params: FloatArray
-    total: FloatArray
-    mean: FloatArray
+    costs: Costs
+
+    @property
+    def total(self) -> FloatArray:
+        """Shape ``(n, n_sites + 1)``: total cost per site and all."""
+        return self.costs.total
+
+    @property
+    def mean(self) -> FloatArray:
+        """Shape ``(n, n_sites + 1)``: mean cost per woman per site and all."""
+        return self.costs.mean_per_woman
 
     @property
     def n(self) -> int:
@@ -405,8 +414,7 @@ def simulate(
         theta = np.empty((n, base.size), dtype=np.float64, order="F")
         theta[:] = base
         theta[:, columns] = x
-        total, mean = site_costs(theta, terms, usage, perspective)
-        yield PsaChunk(start, x, total, mean)
+        yield PsaChunk(start, x, costs(theta, terms, usage, perspective))
         start += n
 
 
@@ -434,17 +442,27 @@ class PsaOutputs:
         self._kept: FloatArray = np.empty((min(n_draws, CORRELATION_SAMPLE), len(cols)))
         self.filled = 0
 
-    def add(self, chunk: PsaChunk) -> None:
-        """Store a chunk's outputs (chunks must arrive in order)."""
-        if chunk.start != self.filled:
-            msg = f"chunks must arrive in order: expected draw {self.filled}, got {chunk.start}"
+    def add(self, start: int, params: FloatArray, mean: FloatArray, total: FloatArray) -> None:
+        """Store the outputs of draws ``start`` on (blocks must arrive in order).
+
+        Parameters
+        ----------
+        start
+            The first draw's index.
+        params
+            Shape ``(n, n_varied)``: the draws of the varied parameters.
+        mean, total
+            Shape ``(n, n_sites + 1)``: mean cost per woman and total cost of each draw.
+        """
+        if start != self.filled:
+            msg = f"chunks must arrive in order: expected draw {self.filled}, got {start}"
             raise ValueError(msg)
-        stop = chunk.start + chunk.n
-        self._values[0, :, chunk.start : stop] = chunk.mean.T
-        self._values[1, :, chunk.start : stop] = chunk.total.T
-        keep = min(stop, self._kept.shape[0]) - chunk.start
+        stop = start + params.shape[0]
+        self._values[0, :, start:stop] = mean.T
+        self._values[1, :, start:stop] = total.T
+        keep = min(stop, self._kept.shape[0]) - start
         if keep > 0 and self._kept_columns:
-            self._kept[chunk.start : chunk.start + keep] = chunk.params[:keep, self._kept_columns]
+            self._kept[start : start + keep] = params[:keep, self._kept_columns]
         self.filled = stop
 
     def output(self, quantity: str) -> FloatArray:

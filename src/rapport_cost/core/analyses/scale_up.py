@@ -1,23 +1,20 @@
 """Scale-up: the annual cost of offering the model in a set of units (issue 6, item 4).
 
 A unit's annual cost is its admissions per year times the study's cost per admission
-(or mean cost per woman). That cost comes from the one costing path (DESIGN §2): the
-engine's outputs on one row of Θ (the point values) or, for an interval, on the PSA's
-draws of Θ (:mod:`rapport_cost.core.analyses.psa`). The model is linear in the admissions, so a
+(or mean cost per woman). That cost is the engine's
+(:attr:`~rapport_cost.core.engine.Costs.per_admission`) on one row of Θ (the point
+values) or, for an interval, on the PSA's draws of Θ. The model is linear in the admissions, so a
 unit's interval is its admissions times the interval of the cost per admission, and the
 total's is the total admissions times it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-from rapport_cost.arrays import Matrix, Vector
-from rapport_cost.core.usage.model import UsageModel
 
 #: What a unit's admissions are multiplied by.
 BASES = ("cost_per_admission", "mean_cost_per_woman")
@@ -31,55 +28,6 @@ class ScaleUnit:
     admissions_per_year: float
     label: str | None = None
     source: str | None = None
-
-
-def study_admissions(usage: UsageModel, stated: Mapping[str, int | None]) -> Vector:
-    """Admissions of each study site: as stated under ``sites``, else its women in the logs.
-
-    Returns
-    -------
-    ndarray of shape ``(n_sites + 1,)``
-        The last entry is all sites (as in ``per_unit``).
-    """
-    counts = usage.women["site"].value_counts()
-    per_site = [
-        float(stated[s]) if stated.get(s) is not None else float(counts.get(s, 0))  # type: ignore[arg-type]
-        for s in usage.sites
-    ]
-    return np.array([*per_site, sum(per_site)], dtype=np.float64)
-
-
-def basis_values(
-    total: Matrix,
-    mean: Matrix,
-    *,
-    basis: str,
-    column: int,
-    admissions: Vector,
-) -> Vector:
-    """Cost per admission (or mean cost per woman) of the study for every row of outputs.
-
-    Parameters
-    ----------
-    total, mean
-        From :func:`~rapport_cost.core.engine.site_totals`, each of shape
-        ``(n_rows, n_sites + 1)``.
-    basis
-        ``cost_per_admission``: total cost (women, unit-level lines and programme costs)
-        over admissions; ``mean_cost_per_woman``: the women's own costs over women.
-    column
-        The study site's column, ``-1`` for all sites pooled.
-    admissions
-        From :func:`study_admissions`.
-
-    Returns
-    -------
-    ndarray of shape ``(n_rows,)``
-    """
-    if basis == "mean_cost_per_woman":
-        return np.asarray(mean[:, column], dtype=np.float64)
-    adm = admissions[column]
-    return np.asarray(total[:, column] / adm if adm > 0 else total[:, column] * np.nan)
 
 
 def scale_up_table(

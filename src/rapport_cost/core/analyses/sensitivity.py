@@ -1,8 +1,7 @@
 """Deterministic sensitivity analysis: one-way, tornado, threshold and two-way (METHODS D-1 to D-4).
 
 Every analysis here is a few more rows of Θ evaluated by the one costing path,
-:func:`~rapport_cost.core.engine.driver_prices` then
-:func:`~rapport_cost.core.engine.site_totals` (DESIGN §2); nothing in this module prices
+:func:`~rapport_cost.core.engine.costs` (DESIGN §2); nothing in this module prices
 a resource itself. :func:`output_function` wraps that path into ``f(Θ) -> y`` for one
 output (``mean_cost_per_woman`` or ``total_cost``) of one site or of all sites.
 
@@ -33,7 +32,7 @@ import scipy  # its submodules load on first use (scipy's lazy loading)
 
 from rapport_cost.arrays import Theta, Vector
 from rapport_cost.config import Dirichlet
-from rapport_cost.core.engine import site_costs
+from rapport_cost.core.engine import costs
 from rapport_cost.core.params.distributions import BetaDistribution, from_spec
 from rapport_cost.core.params.parameters import ParameterSpec, ParameterTable
 from rapport_cost.core.prices.terms import PriceTerms
@@ -63,7 +62,7 @@ def output_function(
     output: str = "mean_cost_per_woman",
     site: str | None = None,
 ) -> Evaluate:
-    """``f(Θ)`` for one output through the engine (:func:`~rapport_cost.core.engine.site_costs`).
+    """``f(Θ)`` for one output through the engine (:func:`~rapport_cost.core.engine.costs`).
 
     Parameters
     ----------
@@ -88,8 +87,8 @@ def output_function(
     col = -1 if site is None else usage.sites.index(site)
 
     def evaluate(theta: Theta) -> Vector:
-        total, mean = site_costs(theta, terms, usage, perspective)
-        chosen = mean if output == "mean_cost_per_woman" else total
+        c = costs(theta, terms, usage, perspective)
+        chosen = c.mean_per_woman if output == "mean_cost_per_woman" else c.total
         return np.asarray(chosen[:, col], dtype=np.float64)
 
     return evaluate

@@ -26,7 +26,6 @@ from rapport_cost.core.prices.unit_costs import (
 )
 from rapport_cost.errors import ConfigError, Problem
 
-
 _RATE = Bound(ge=0, le=1)
 _NON_NEGATIVE = Bound(ge=0)
 _POSITIVE = Bound(gt=0)

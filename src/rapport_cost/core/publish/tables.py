@@ -1,14 +1,17 @@
-"""Result tables built from computed arrays (names and columns are the interface, DESIGN §5)."""
+"""Result tables: the engine's costs formatted (names and columns are the interface).
+
+Nothing here multiplies quantities by prices: every cost comes from
+:class:`~rapport_cost.core.engine.Costs`.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from rapport_cost.arrays import BoolArray, FloatLike, Matrix, Vector
+from rapport_cost.arrays import FloatLike, Vector
+from rapport_cost.core.engine import Costs
 from rapport_cost.core.prices.unit_costs import StaffCosts
-from rapport_cost.core.usage.model import UsageModel
 
 UNIT_COST_COLUMNS = (
     "salary",
@@ -49,21 +52,7 @@ def unit_cost_table(costs: dict[str, StaffCosts]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- estimate
 
 
-def component_index(usage: UsageModel) -> tuple[list[str], npt.NDArray[np.intp]]:
-    """Cost components (role, resource and programme keys) and each driver's component."""
-    names = list(dict.fromkeys(d.item for d in usage.drivers))
-    return names, np.array([names.index(d.item) for d in usage.drivers], dtype=np.intp)
-
-
-def component_sum(costs: Matrix, driver_component: npt.NDArray[np.intp], n: int) -> Matrix:
-    """Sum the driver columns of ``costs`` (shape ``(rows, n_drivers)``) into components."""
-    out = np.zeros((costs.shape[0], n))
-    for j, c in enumerate(driver_component):
-        out[:, c] += costs[:, j]
-    return out
-
-
-def _describe(values: npt.NDArray[np.float64]) -> dict[str, float]:
+def describe(values: Vector) -> dict[str, float]:
     """Mean, SD (n − 1), median, quartiles and share of zeros of per-woman costs."""
     if values.size == 0:
         nan = float("nan")
@@ -86,58 +75,43 @@ def _describe(values: npt.NDArray[np.float64]) -> dict[str, float]:
     }
 
 
-def _mean(values: npt.NDArray[np.float64]) -> float:
+def _mean(values: Vector) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
-def _masks(usage: UsageModel) -> list[tuple[str, BoolArray, BoolArray, BoolArray]]:
-    """(site, women mask, lines mask, site-row mask) for each site and then ``all``."""
-    w = pd.Categorical(usage.women["site"], categories=list(usage.sites)).codes
-    ln = pd.Categorical(usage.lines["site"], categories=list(usage.sites)).codes
-    out = [
-        (s, w == i, ln == i, np.arange(len(usage.sites)) == i) for i, s in enumerate(usage.sites)
-    ]
-    out.append(
-        ("all", np.ones(len(w), bool), np.ones(len(ln), bool), np.ones(len(usage.sites), bool))
-    )
-    return out
-
-
-def per_unit_table(
-    usage: UsageModel, woman_total: Vector, line_total: Vector, admissions: Vector
-) -> pd.DataFrame:
+def per_unit_table(costs: Costs) -> pd.DataFrame:
     """Table ``per_unit``: one row per site and a last row ``all`` (METHODS C-14, C-15).
 
-    ``total_cost`` is the per-woman costs (``women_cost``) plus the unit-level lines
+    ``total_cost`` is the women's costs (``women_cost``) plus the unit-level lines
     (``unit_level_cost``: non-participants, idle capacity, unattended sessions, ...);
-    ``cost_per_admission`` divides it by the unit's ``admissions``, shape
-    ``(n_sites + 1,)`` (:func:`~rapport_cost.core.scale_up.study_admissions`). The mean,
-    SD, median and quartiles are of the per-woman costs, women with no contacts included
-    at 0; so are ``mean_contact_minutes`` (minutes of the contacts each woman had, whole
-    sessions) and ``mean_contacts_<type>`` (contacts of each type she took part in).
+    ``cost_per_admission`` divides it by the unit's admissions. The mean, SD, median and
+    quartiles are of the per-woman costs, women with no contacts included at 0; so are
+    ``mean_contact_minutes`` (minutes of the contacts each woman had, whole sessions)
+    and ``mean_contacts_<type>`` (contacts of each type she took part in). Every cost is
+    the engine's (:class:`~rapport_cost.core.engine.Costs`, first row).
     """
+    usage = costs.usage
     stats = usage.site_stats
-    masks = _masks(usage)
+    woman = costs.woman[0]
     hours = usage.woman_stats["contact_hours"].to_numpy()
     by_type = usage.woman_stats.filter(regex="^contacts_")
+    n_sites = len(usage.sites)
     rows = []
-    for (site, wm, lm, sm), adm in zip(masks, admissions.astype(int).tolist(), strict=True):
-        women_cost = float(woman_total[wm].sum())
-        unit_cost = float(line_total[lm].sum())
-        total = women_cost + unit_cost
-        n_women = int(wm.sum())
+    for i, site in enumerate([*usage.sites, "all"]):
+        wm = usage.woman_site == i if i < n_sites else np.ones(woman.size, bool)
+        sm = slice(i, i + 1) if i < n_sites else slice(None)
         rows.append(
             {
                 "site": site,
-                "women": n_women,
-                "admissions": adm,
+                "women": int(wm.sum()),
+                "admissions": int(usage.admissions[i]),
                 "contacts": int(stats["contacts"].to_numpy()[sm].sum()),
                 "contact_hours": float(stats["contact_hours"].to_numpy()[sm].sum()),
-                "total_cost": total,
-                "women_cost": women_cost,
-                "unit_level_cost": unit_cost,
-                **_describe(woman_total[wm]),
-                "cost_per_admission": total / adm if adm else float("nan"),
+                "total_cost": float(costs.total[0, i]),
+                "women_cost": float(costs.women_cost[0, i]),
+                "unit_level_cost": float(costs.unit_level_cost[0, i]),
+                **describe(woman[wm]),
+                "cost_per_admission": float(costs.per_admission[0, i]),
                 "mean_contact_minutes": _mean(60.0 * hours[wm]),
                 **{f"mean_{c}": _mean(by_type[c].to_numpy()[wm]) for c in by_type.columns},
             }
@@ -145,32 +119,34 @@ def per_unit_table(
     return pd.DataFrame(rows)
 
 
-def per_woman_table(
-    usage: UsageModel, component_names: list[str], component_costs: Matrix
-) -> pd.DataFrame:
-    """Table ``per_woman``: every woman, those with no contacts at 0, one column per component."""
+def per_woman_table(costs: Costs) -> pd.DataFrame:
+    """Table ``per_woman``: every woman, those with no contacts at 0, one column per component.
+
+    ``total_cost`` is the engine's cost of the woman; the component columns sum to it.
+    """
+    usage = costs.usage
+    names, _ = costs.components
     head = pd.DataFrame(
         {
             "woman_id": usage.women["woman_id"].to_numpy(),
             "site": usage.women["site"].to_numpy(),
-            "total_cost": component_costs.sum(axis=1),
+            "total_cost": costs.woman[0],
             "contacts": usage.woman_stats["contacts"].to_numpy(),
             "contact_hours": usage.woman_stats["contact_hours"].to_numpy(),
         }
     )
     # the components as one block, not a column at a time
-    costs = pd.DataFrame(component_costs, columns=component_names, copy=False)
-    return pd.concat([head, costs], axis=1)
+    parts = pd.DataFrame(costs.woman_components(0), columns=list(names), copy=False)
+    return pd.concat([head, parts], axis=1)
 
 
-def by_contact_type_table(
-    usage: UsageModel, type_total: Vector, labels: dict[str, str]
-) -> pd.DataFrame:
+def by_contact_type_table(costs: Costs, labels: dict[str, str]) -> pd.DataFrame:
     """Table ``by_contact_type``: per site and ``all``, contacts, hours and cost of each type."""
+    usage = costs.usage
     t = usage.types.copy()
     t["contacts"] = usage.type_stats["contacts"].to_numpy()
     t["contact_hours"] = usage.type_stats["contact_hours"].to_numpy()
-    t["total_cost"] = type_total
+    t["total_cost"] = costs.types(0)
     overall = t.groupby("contact_type", sort=False)[
         ["contacts", "contact_hours", "total_cost"]
     ].sum()
@@ -198,25 +174,19 @@ _MEASURE = {
 }
 
 
-def by_component_table(
-    usage: UsageModel,
-    prices: Vector,
-    included: BoolArray,
-    full_prices: Vector,
-    labels: dict[str, str],
-) -> pd.DataFrame:
+def by_component_table(costs: Costs, labels: dict[str, str]) -> pd.DataFrame:
     """Table ``by_component``: quantities and unit costs separately (CHEERS 2022 item 14).
 
     One row per driver per site and ``all``: ``quantity`` (before discounting),
-    ``unit_cost``, ``cost_undiscounted`` (their product) and ``cost`` (discounted and
-    counted by the perspective; 0 where ``included`` is false).
+    ``unit_cost`` (every driver's price, whoever pays), ``cost_undiscounted`` and
+    ``cost`` (discounted and counted by the perspective; 0 where ``included`` is false).
     """
-    qw, ql, _ = usage.site_sums()
-    discounted = qw + ql
+    usage = costs.usage
+    discounted, undiscounted = costs.drivers(0)
+    q_und = costs.quantities()
+    full = costs.full_prices[0]
     rows = []
     for s_i, site in enumerate([*usage.sites, "all"]):
-        q_und = usage.undiscounted.sum(axis=0) if site == "all" else usage.undiscounted[s_i]
-        q_dis = discounted.sum(axis=0) if site == "all" else discounted[s_i]
         for j, d in enumerate(usage.drivers):
             rows.append(
                 {
@@ -228,19 +198,20 @@ def by_component_table(
                         d.kind, d.unit if d.kind == "resource" else f"per {d.unit}"
                     ),
                     "payer": d.payer,
-                    "included": bool(included[j]),
-                    "quantity": float(q_und[j]),
-                    "unit_cost": float(full_prices[j]),
-                    "cost_undiscounted": float(q_und[j] * full_prices[j]),
-                    "cost": float(q_dis[j] * prices[j]),
+                    "included": bool(costs.included[j]),
+                    "quantity": float(q_und[s_i, j]),
+                    "unit_cost": float(full[j]),
+                    "cost_undiscounted": float(undiscounted[s_i, j]),
+                    "cost": float(discounted[s_i, j]),
                 }
             )
     return pd.DataFrame(rows)
 
 
-def subgroup_table(usage: UsageModel, column: str, woman_total: Vector) -> pd.DataFrame:
+def subgroup_table(costs: Costs, column: str) -> pd.DataFrame:
     """Table ``by_<column>``: per-woman cost statistics for each value of a subgroup column."""
-    values = usage.women[column].astype(str).to_numpy()
+    values = costs.usage.women[column].astype(str).to_numpy()
+    woman = costs.woman[0]
     rows = []
     for v in sorted(set(values)):
         mask = values == v
@@ -248,15 +219,15 @@ def subgroup_table(usage: UsageModel, column: str, woman_total: Vector) -> pd.Da
             {
                 column: v,
                 "women": int(mask.sum()),
-                "total_cost": float(woman_total[mask].sum()),
-                **_describe(woman_total[mask]),
+                "total_cost": float(woman[mask].sum()),
+                **describe(woman[mask]),
             }
         )
     return pd.DataFrame(rows)
 
 
-def unit_lines_table(usage: UsageModel, line_total: Vector) -> pd.DataFrame:
+def unit_lines_table(costs: Costs) -> pd.DataFrame:
     """Table ``unit_level_lines``: costs not attributed to a study woman, per site and kind."""
-    t = usage.lines.copy()
-    t["total_cost"] = line_total
+    t = costs.usage.lines.copy()
+    t["total_cost"] = costs.lines(0)
     return t[t["total_cost"] != 0].reset_index(drop=True)

@@ -1,0 +1,69 @@
+"""Discounting of quantities by the time from each line's index date (METHODS I-6, I-7).
+
+Discount factors depend on dates, not on prices, so they are applied to the quantities
+once, when the usage model is built: a woman's costs from her admission, unit-level lines
+from the study's start.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from rapport_cost.arrays import Int64Array, Vector
+from rapport_cost.config import CostingConfig
+
+DAYS_PER_YEAR = 365.25
+
+
+def day_numbers(dates: npt.NDArray[np.datetime64]) -> Int64Array:
+    """Whole days since 1970-01-01 of each date, shape of ``dates``."""
+    return dates.astype("datetime64[D]").astype(np.int64)
+
+
+def discount_factors(days: Int64Array, *, rate: float, timing: str) -> Vector:
+    """Discount factors for costs ``days`` (whole days) after the index date (METHODS I-6).
+
+    Year ``j = floor(days / 365.25) + 1`` is discounted with ``t = j − 1`` (``start``),
+    ``j`` (``end``) or ``j − 0.5`` (``mid``); ``exact`` takes ``t = days / 365.25``.
+    Shape of ``days``.
+    """
+    if timing == "exact":
+        return np.asarray((1.0 + rate) ** -(np.maximum(days, 0) / DAYS_PER_YEAR), np.float64)
+    year = np.maximum(days, 0) * 4 // 1461  # floor(days / 365.25) = j - 1, in integers
+    shift = {"start": 0.0, "end": 1.0, "mid": 0.5}[timing]
+    per_year = (1.0 + rate) ** -(np.arange(int(year.max(initial=0)) + 1) + shift)
+    return np.asarray(per_year[year], dtype=np.float64)
+
+
+def study_period(
+    cfg: CostingConfig, contacts: pd.DataFrame, women: pd.DataFrame
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The configured study period, else first to last contact (else first to last admission)."""
+    if cfg.study_period is not None:
+        return pd.Timestamp(cfg.study_period.start), pd.Timestamp(cfg.study_period.end)
+    dates = contacts["date"] if len(contacts) else women["admission_date"]
+    return pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
+
+
+def line_factors(days: Int64Array, cfg: CostingConfig) -> tuple[Vector, bool, list[str]]:
+    """Discount factor of each allocation, whether discounting applies, and a note.
+
+    ``days`` are from each allocation's index date. Nothing is discounted when every cost
+    falls within 12 months of its index date (METHODS I-7).
+    """
+    rate, timing = cfg.discounting.rate, cfg.discounting.timing
+    applied = rate > 0 and float(np.max(days, initial=0)) >= DAYS_PER_YEAR
+    factor = discount_factors(days, rate=rate, timing=timing) if applied else np.ones_like(days)
+    notes: list[str] = []
+    if rate > 0 and not applied:
+        notes.append(
+            "discounting not applied: all costs fall within 12 months of admission (METHODS I-7)"
+        )
+    elif applied:
+        notes.append(
+            f"costs in later years after admission discounted at {rate:.1%} a year "
+            f"(timing '{timing}'); unit-level lines from the study start"
+        )
+    return np.asarray(factor, dtype=np.float64), applied, notes
