@@ -1,0 +1,243 @@
+"""A per-woman costs table: every woman's cost, unit and subgroups, checked.
+
+The input of the bootstrap (and of any analysis of per-woman costs): either the engine's
+costs of the women in the logs, or a table a user brings (``--costs FILE``: a trial's or a
+hospital's per-person costs, with ``woman_id`` and ``total_cost``, optionally ``site`` and
+subgroup columns). Every problem of the table is reported at once, each with its file,
+row and column; ids are never quoted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from rapport_cost.arrays import FloatArray, IntArray, StrArray
+from rapport_cost.errors import InputError, Problem
+
+#: Columns of a costs table that are not subgroups.
+COST_COLUMNS = ("woman_id", "total_cost", "site")
+
+
+@dataclass(frozen=True)
+class WomenCosts:
+    """The per-woman costs to bootstrap and what the rows are made of."""
+
+    costs: FloatArray
+    """Cost per woman, shape (n,)."""
+    sites: StrArray | None
+    """Site of each woman, or ``None`` when the data have no sites."""
+    site_order: tuple[str, ...]
+    """Sites with women, in the order of the table."""
+    subgroups: pd.DataFrame
+    """Subgroup columns (text), n rows."""
+    source: str
+    """The file the women are listed in (for messages)."""
+    rows: IntArray
+    """Each woman's row in ``source`` as a spreadsheet numbers it (0 when unknown)."""
+
+    @property
+    def groups(self) -> StrArray:
+        """Site of each woman; one group ``all`` when the data have no sites."""
+        if self.sites is not None:
+            return self.sites
+        return np.full(self.costs.size, "all")
+
+
+def _text_column(col: pd.Series[Any]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+    """A column as stripped text, and where it is blank (missing)."""
+    missing = col.isna().to_numpy()
+    text = col.astype(str).str.strip().to_numpy(dtype=object)
+    text[missing] = ""
+    return text, missing | (text == "")
+
+
+def _cost_values(
+    col: pd.Series[Any], source: str, rows: IntArray, problems: list[Problem]
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """``total_cost`` as numbers; every bad cell added to ``problems``. Returns (values, ok)."""
+    text, blank = _text_column(col)
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        parsed = pd.to_numeric(pd.Series(text, dtype=object).mask(blank), errors="coerce")
+        values = np.asarray(parsed, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        ok = ~blank & np.isfinite(values) & (values >= 0)
+    for i in np.flatnonzero(~ok).tolist():
+        v, t = float(values[i]), str(text[i])
+        if blank[i]:
+            message = "is missing (required)"
+        elif math.isnan(v):
+            message = f"must be a number >= 0, got {t!r}"
+        elif math.isinf(v):
+            message = f"must be a finite number >= 0, got {t!r}"
+        else:
+            message = f"must be >= 0, got {t!r}"
+        problems.append(Problem(message, source, int(rows[i]), "total_cost", code="bad_cost"))
+    return values, ok
+
+
+def women_from_table(
+    frame: pd.DataFrame, source: str, row: IntArray, by: Sequence[str], scheme: str
+) -> WomenCosts:
+    """Check a per-person cost table and list every problem at once (exit code 2).
+
+    Raises
+    ------
+    InputError
+        Missing ``woman_id`` or ``total_cost`` columns, blank, non-numeric, negative or
+        infinite costs, blank or duplicate ids, blank sites, a site named ``all``, fewer
+        than two women (in all, or in a site under the stratified scheme), and ``by``
+        columns the file does not have; each with the file, row and column.
+    """
+    problems: list[Problem] = []
+    columns = list(frame.columns)
+    found = ", ".join(columns) or "none"
+    for name in ("woman_id", "total_cost"):
+        if name not in columns:
+            problems.append(
+                Problem(
+                    f"missing column {name!r} (columns found: {found})",
+                    source,
+                    1,
+                    name,
+                    code="missing_column",
+                )
+            )
+    subgroup_columns = [c for c in columns if c not in COST_COLUMNS]
+    for col in by:
+        if col not in subgroup_columns:
+            choices = ", ".join(subgroup_columns) or "none"
+            problems.append(
+                Problem(
+                    f"{col!r} is not a subgroup column of this file (subgroup columns: {choices})",
+                    source,
+                    1,
+                    "--by",
+                    code="unknown_by",
+                )
+            )
+    if problems:
+        msg = f"{len(problems)} problem(s) in {source}"
+        raise InputError(msg, problems)
+    n = len(frame)
+    ids, id_blank = _text_column(frame["woman_id"])
+    values, cost_ok = _cost_values(frame["total_cost"], source, row, problems)
+    # Codes in order of first appearance, -1 for blanks; the first row of each id.
+    codes, _ = pd.factorize(pd.Series(ids, dtype=object).mask(id_blank))
+    seen, at = np.unique(codes, return_index=True)
+    first_index = np.zeros(max(int(seen.max()) + 1, 1) if seen.size else 1, dtype=np.intp)
+    first_index[seen[seen >= 0]] = at[seen >= 0]
+    for i in np.flatnonzero(id_blank).tolist():
+        problems.append(Problem("is missing (required)", source, int(row[i]), "woman_id"))
+    duplicate = (codes >= 0) & (np.arange(codes.size) != first_index[np.maximum(codes, 0)])
+    for i in np.flatnonzero(duplicate).tolist():
+        # Never the id itself in a message (DESIGN §1): the rows say which.
+        first = int(row[first_index[codes[i]]])
+        problems.append(
+            Problem(
+                f"duplicate woman_id (first at row {first})",
+                source,
+                int(row[i]),
+                "woman_id",
+                code="duplicate",
+            )
+        )
+    sites: StrArray | None = None
+    order: tuple[str, ...] = ()
+    if "site" in columns:
+        text, blank = _text_column(frame["site"])
+        for i in np.flatnonzero(blank).tolist():
+            problems.append(Problem("is missing (required)", source, int(row[i]), "site"))
+        for i in np.flatnonzero(text == "all").tolist():
+            problems.append(
+                Problem(
+                    "the site name 'all' is reserved for the row of all women",
+                    source,
+                    int(row[i]),
+                    "site",
+                    code="reserved",
+                )
+            )
+        sites = text.astype(np.str_)
+        order = tuple(
+            dict.fromkeys(s for s, b in zip(sites.tolist(), blank.tolist(), strict=True) if not b)
+        )
+    if n < 2:
+        problems.append(_too_few_women(n, source))
+    elif sites is not None and scheme == "stratified":
+        for s in order:
+            if s == "all":  # reported above
+                continue
+            where = np.flatnonzero(sites == s)
+            if where.size < 2:
+                problems.append(_stratum_problem(s, int(where.size), source, int(row[where[0]])))
+    if problems:
+        problems.sort(key=lambda p: p.line or 0)  # by row; a row's columns as found
+        msg = f"{len(problems)} problem(s) in {source}"
+        raise InputError(msg, problems)
+    assert bool(cost_ok.all())
+    subgroups = pd.DataFrame(
+        {c: _text_column(frame[c])[0].astype(str) for c in subgroup_columns}, index=range(n)
+    )
+    return WomenCosts(values.astype(np.float64), sites, order, subgroups, source, row)
+
+
+def _too_few_women(n: int, source: str | None) -> Problem:
+    return Problem(
+        f"the bootstrap needs at least 2 women, got {n}",
+        source,
+        None,
+        "woman_id",
+        code="too_few_women",
+    )
+
+
+def _stratum_problem(site: str, n: int, source: str, row: int) -> Problem:
+    return Problem(
+        f"site {site!r} has {n} woman; the stratified bootstrap resamples women within each "
+        "site and needs at least 2 per site (or use --scheme ordinary)",
+        source or None,
+        row or None,
+        "site",
+        code="small_stratum",
+    )
+
+
+def check_women(women: WomenCosts, by: Sequence[str], choices: list[str], scheme: str) -> None:
+    """The checks of :func:`women_from_table` that apply to costs from the logs."""
+    problems: list[Problem] = []
+    source = women.source or None
+    for col in by:
+        if col not in choices:
+            listed = ", ".join(choices) or "none"
+            problems.append(
+                Problem(
+                    f"{col!r} is not a subgroup column of the women log (subgroup columns: "
+                    f"{listed})",
+                    source,
+                    1,
+                    "--by",
+                    code="unknown_by",
+                )
+            )
+    n = women.costs.size
+    if n < 2:
+        problems.append(_too_few_women(n, source))
+    elif scheme == "stratified" and women.sites is not None:
+        for s in women.site_order:
+            where = np.flatnonzero(women.sites == s)
+            if where.size < 2:
+                problems.append(
+                    _stratum_problem(s, int(where.size), women.source, int(women.rows[where[0]]))
+                )
+    if problems:
+        msg = f"{len(problems)} problem(s) in the women to bootstrap"
+        raise InputError(msg, problems)
