@@ -238,36 +238,11 @@ def _unit_cost_sources(cfg: CostingConfig, table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_report(
-    config: str | Path | None = None,
-    *,
-    sdc: str = "nhsd2018",
-    draws: int | None = None,
-    resamples: int | None = None,
-    seed: int | None = None,
-) -> tuple[str, Result]:
-    """Run every analysis on the config and return the report's HTML and a summary result."""
-    built = build(config)
-    cfg = built.config
-    raw: dict[str, Result] = {
-        "unit-costs": unit_costs(built.prep.loaded),
-        "estimate": estimate(built),
-        "psa": run_psa(built, draws=draws, seed=seed),
-        "bootstrap": bootstrap(built, resamples=resamples, seed=seed),
-        "dsa": dsa(built),
-        "scenarios": scenarios(built),
-    }
-    results = {k: control_result(r, sdc) for k, r in raw.items()}
-    est, psa, boot = results["estimate"], results["psa"], results["bootstrap"]
-    caption = f"{cfg.currency}, {cfg.price_year} prices, perspective {cfg.perspective}" + (
-        f"; disclosure control {sdc} (* = suppressed)"
-        if sdc != "none"
-        else "; NOT disclosure-controlled: internal use only"
-    )
-    per_unit = est.tables["per_unit"]
-    overall = _row(per_unit, site="all")
-    psa_all = _row(psa.tables["psa_summary"], site="all", quantity="mean_cost_per_woman")
-    boot_all = _row(boot.tables["bootstrap_ci"], site="all")
+def _key_figures(results: dict[str, Result]) -> str:
+    """The summary's key figures: women, total, mean per woman and both intervals."""
+    overall = _row(results["estimate"].tables["per_unit"], site="all")
+    psa_all = _row(results["psa"].tables["psa_summary"], site="all", quantity="mean_cost_per_woman")
+    boot_all = _row(results["bootstrap"].tables["bootstrap_ci"], site="all")
     figures = []
     if overall is not None:
         figures += [
@@ -276,28 +251,29 @@ def build_report(
             _figure("Mean cost per woman", _money(overall["mean_cost_per_woman"])),
         ]
     if boot_all is not None:
-        figures.append(
-            _figure(
-                "Bootstrap 95% interval (sampling)",
-                f"{_money(boot_all['lower'])} to {_money(boot_all['upper'])}",
-            )
-        )
+        interval = f"{_money(boot_all['lower'])} to {_money(boot_all['upper'])}"
+        figures.append(_figure("Bootstrap 95% interval (sampling)", interval))
     if psa_all is not None:
-        figures.append(
-            _figure(
-                "PSA 95% interval (unit costs)",
-                f"{_money(psa_all['q025'])} to {_money(psa_all['q975'])}",
-            )
-        )
+        interval = f"{_money(psa_all['q025'])} to {_money(psa_all['q975'])}"
+        figures.append(_figure("PSA 95% interval (unit costs)", interval))
+    return f'<div class="keyfigures">{"".join(figures)}</div>'
+
+
+def _sections(
+    built: Built, raw: dict[str, Result], results: dict[str, Result], caption: str
+) -> list[tuple[str, str, str]]:
+    """(id, title, HTML) of every section, in the report's order."""
+    cfg = built.config
+    est, psa, boot = results["estimate"], results["psa"], results["bootstrap"]
     comp = est.tables["by_component"]
-    sections = [
+    clusters = boot.tables.get("clusters")
+    return [
         (
             "summary",
             "Summary",
-            f'<div class="keyfigures">{"".join(figures)}</div>'
-            f'<p class="note">{html.escape(caption)}.</p>',
+            _key_figures(results) + f'<p class="note">{html.escape(caption)}.</p>',
         ),
-        ("units", "Cost per unit", html_table(per_unit, caption)),
+        ("units", "Cost per unit", html_table(est.tables["per_unit"], caption)),
         (
             "components",
             "Quantities, unit costs and costs by component",
@@ -320,11 +296,7 @@ def build_report(
             "bootstrap",
             "Bootstrap intervals of the mean cost per woman",
             html_table(boot.tables["bootstrap_ci"], caption)
-            + (
-                html_table(boot.tables["clusters"], "Units (METHODS B-7)")
-                if "clusters" in boot.tables
-                else ""
-            )
+            + (html_table(clusters, "Units (METHODS B-7)") if clusters is not None else "")
             + _plots(raw["bootstrap"], "bootstrap"),
         ),
         (
@@ -351,6 +323,12 @@ def build_report(
             ),
         ),
     ]
+
+
+def _document(
+    cfg: CostingConfig, sections: list[tuple[str, str, str]], caption: str, inputs: str
+) -> str:
+    """The self-contained HTML page."""
     nav = "".join(
         f'<li><a href="#{sid}">{html.escape(title)}</a></li>' for sid, title, _ in sections
     )
@@ -358,8 +336,7 @@ def build_report(
         f'<section id="{sid}"><h2>{html.escape(title)}</h2>{content}</section>'
         for sid, title, content in sections
     )
-    inputs = "; ".join(f"{i['role']}: {i['path']} (sha256 {i['sha256'][:12]}…)" for i in est.inputs)
-    doc = (
+    return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(cfg.title or 'rapport-cost report')}</title>"
@@ -370,6 +347,36 @@ def build_report(
         f"<nav><h2>Contents</h2><ol>{nav}</ol></nav>{body}"
         f"<footer>Inputs: {html.escape(inputs)}.</footer></main></body></html>\n"
     )
+
+
+def build_report(
+    config: str | Path | None = None,
+    *,
+    sdc: str = "nhsd2018",
+    draws: int | None = None,
+    resamples: int | None = None,
+    seed: int | None = None,
+) -> tuple[str, Result]:
+    """Run every analysis on the config and return the report's HTML and a summary result."""
+    built = build(config)
+    cfg = built.config
+    raw: dict[str, Result] = {
+        "unit-costs": unit_costs(built.prep.loaded),
+        "estimate": estimate(built),
+        "psa": run_psa(built, draws=draws, seed=seed),
+        "bootstrap": bootstrap(built, resamples=resamples, seed=seed),
+        "dsa": dsa(built),
+        "scenarios": scenarios(built),
+    }
+    results = {k: control_result(r, sdc) for k, r in raw.items()}
+    est = results["estimate"]
+    caption = f"{cfg.currency}, {cfg.price_year} prices, perspective {cfg.perspective}" + (
+        f"; disclosure control {sdc} (* = suppressed)"
+        if sdc != "none"
+        else "; NOT disclosure-controlled: internal use only"
+    )
+    sections = _sections(built, raw, results, caption)
+    inputs = "; ".join(f"{i['role']}: {i['path']} (sha256 {i['sha256'][:12]}…)" for i in est.inputs)
     summary = Result(
         command="report",
         tables={"report": pd.DataFrame({"section": [t for _, t, _ in sections]})},
@@ -379,8 +386,8 @@ def build_report(
         inputs=est.inputs,
         settings={
             "sdc": sdc,
-            "draws": psa.settings.get("draws"),
-            "resamples": boot.settings.get("resamples"),
+            "draws": results["psa"].settings.get("draws"),
+            "resamples": results["bootstrap"].settings.get("resamples"),
             "seed": seed,
         },
         warnings=[],
@@ -392,4 +399,4 @@ def build_report(
             "seed": seed,
         },
     )
-    return doc, summary
+    return _document(cfg, sections, caption, inputs), summary
