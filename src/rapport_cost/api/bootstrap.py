@@ -53,7 +53,8 @@ from rapport_cost.api.base import (
 )
 from rapport_cost.api.draws import STREAMS, Streams, streams
 from rapport_cost.api.estimate import policy_notes
-from rapport_cost.api.psa import Progress, figure, png
+from rapport_cost.api.plots import bootstrap_histogram, png
+from rapport_cost.api.psa import Progress
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray
 from rapport_cost.config import BootstrapSettings, CostingConfig
@@ -63,7 +64,7 @@ from rapport_cost.fileio.config_file import LoadedConfig
 from rapport_cost.fileio.costs import read_costs, table_writers
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 from rapport_cost.api.bootstrap_options import Options, options_of
 from rapport_cost.api.bootstrap_rows import (
     RowWarnings,
@@ -101,28 +102,6 @@ def _from_built(built: Built) -> WomenCosts:
             }
             rows = np.array([where.get(str(w), 0) for w in women["woman_id"]], dtype=np.intp)
     return WomenCosts(values, sites, order, subgroups, source, rows)
-
-
-# ------------------------------------------------------------------------------ plots
-
-
-def _histogram(x: FloatArray, iv: core.BootstrapInterval, caption: str, title: str) -> Figure:
-    """Histogram of θ* (Freedman–Diaconis bins, at most 200) with θ̂ and the interval."""
-    fig = figure()
-    ax = fig.add_subplot()
-    edges = np.histogram_bin_edges(x, bins="fd") if np.ptp(x) > 0 else np.array([x[0], x[0] + 1])
-    if edges.size > 201:
-        edges = np.histogram_bin_edges(x, bins=200)
-    ax.hist(x, bins=edges.tolist(), color="#8fb3d9", edgecolor="none")
-    ax.axvline(iv.mean, color="black", lw=1.5, label=f"estimate {iv.mean:,.2f}")
-    label = f"{iv.level:.0%} {iv.method} interval {iv.lower:,.2f} to {iv.upper:,.2f}"
-    ax.axvline(iv.lower, color="#c0504d", lw=1.2, ls="--", label=label)
-    ax.axvline(iv.upper, color="#c0504d", lw=1.2, ls="--")
-    ax.set_xlabel(f"mean cost per woman, all sites{f' ({caption})' if caption else ''}")
-    ax.set_ylabel("replicates")
-    ax.set_title(title)
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
-    return fig
 
 
 # ------------------------------------------------------------------------------- API
@@ -310,7 +289,7 @@ def _plots(
         {"resample": np.arange(1, opts.n_replicates + 1, dtype=np.int64), **replicates}
     )
     plots: dict[str, Callable[[Path], None]] = dict(table_writers(REPLICATES, rep_table))
-    plots[HISTOGRAM] = png(lambda: _histogram(replicates[shown], iv, caption, title))
+    plots[HISTOGRAM] = png(lambda: bootstrap_histogram(replicates[shown], iv, caption, title))
     return plots
 
 

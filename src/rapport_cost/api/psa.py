@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from rapport_cost.api.base import (
 )
 from rapport_cost.api.draws import STREAMS, psa_chunks, streams
 from rapport_cost.api.estimate import policy_notes
+from rapport_cost.api.plots import png, psa_histogram, psa_running_mean
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray
 from rapport_cost.core.analyses import psa as core
@@ -36,7 +36,7 @@ from rapport_cost.core.params.sampling import Sampling
 from rapport_cost.fileio.draws import DrawsWriter
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 
 #: ``progress(done, total)``, called after every chunk (e.g. to move a progress bar).
 Progress = Callable[[int, int], None]
@@ -155,9 +155,9 @@ def _plots(
     if writer is not None:
         plots.update(writer.files())
     plots["psa_histogram.png"] = png(
-        lambda: _histogram(x, marks, caption, outputs.n_draws, cfg.perspective)
+        lambda: psa_histogram(x, marks, caption, outputs.n_draws, cfg.perspective)
     )
-    plots["psa_running_mean.png"] = png(lambda: _running_mean(x, marks, caption))
+    plots["psa_running_mean.png"] = png(lambda: psa_running_mean(x, marks, caption))
     return plots
 
 
@@ -267,76 +267,6 @@ def run_psa(
         },
         site_women=site_women(built),
     )
-
-
-# --------------------------------------------------------------------------- plots
-
-#: Most histogram bins (Freedman–Diaconis can ask for thousands on a long tail).
-_MAX_BINS = 500
-
-
-def png(make: Callable[[], Figure]) -> Callable[[Path], None]:
-    """A writer that draws the figure only when the result is written."""
-
-    def write(path: Path) -> None:
-        fig = make()
-        fig.savefig(path, format="png", metadata={"Software": None})
-
-    return write
-
-
-def figure() -> Figure:
-    """A matplotlib figure on the Agg canvas (no pyplot, no display needed)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
-
-    fig = Figure(figsize=(7.0, 4.5), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)  # Agg, without pyplot's global state
-    return fig
-
-
-def _histogram(
-    x: FloatArray, marks: dict[str, float], caption: str, n_draws: int, perspective: str
-) -> Figure:
-    """Histogram of the mean cost per woman (Freedman–Diaconis bins), base case and 95% interval."""
-    det, mean, lo, hi = (marks[k] for k in ("deterministic", "mean", "q025", "q975"))
-    fig = figure()
-    ax = fig.add_subplot()
-    edges = np.histogram_bin_edges(x, bins="fd")
-    if edges.size > _MAX_BINS + 1:  # a very long tail: keep the plot readable
-        edges = np.histogram_bin_edges(x, bins=_MAX_BINS)
-    ax.hist(x, bins=edges.tolist(), color="#8fb3d9", edgecolor="none")
-    ax.axvline(det, color="black", lw=1.5, label=f"deterministic {det:,.2f}")
-    ax.axvline(mean, color="#1f4e79", lw=1.2, ls=":", label=f"PSA mean {mean:,.2f}")
-    ax.axvline(lo, color="#c0504d", lw=1.2, ls="--", label=f"95% interval {lo:,.2f} to {hi:,.2f}")
-    ax.axvline(hi, color="#c0504d", lw=1.2, ls="--")
-    ax.set_xlabel(f"mean cost per woman, all sites ({caption})")
-    ax.set_ylabel("draws")
-    ax.set_title(f"PSA: mean cost per woman, {n_draws:,} draws ({perspective})")
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
-    return fig
-
-
-def _running_mean(x: FloatArray, marks: dict[str, float], caption: str) -> Figure:
-    """Running mean of the mean cost per woman with a band of ±1.96 MCSE (METHODS P-5)."""
-    n, mean, mcse = core.running_mean(x)
-    det, final, final_mcse = marks["deterministic"], marks["mean"], marks["mcse"]
-    fig = figure()
-    ax = fig.add_subplot()
-    ax.fill_between(n, mean - 1.96 * mcse, mean + 1.96 * mcse, color="#c6d9ec", label="±1.96 MCSE")
-    ax.plot(n, mean, color="#1f4e79", lw=1.2, label="running mean")
-    ax.axhline(det, color="black", lw=1.0, ls=":", label="deterministic")
-    if n.size > 1:
-        ax.set_xscale("log")
-    if math.isfinite(final_mcse) and final_mcse > 0:
-        # The first few draws swing widely; show the band of the last half clearly.
-        half = 40.0 * final_mcse
-        ax.set_ylim(min(final - half, det - half / 10), max(final + half, det + half / 10))
-    ax.set_xlabel("draws")
-    ax.set_ylabel(f"mean cost per woman ({caption})")
-    ax.set_title("PSA convergence: running mean, all sites")
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
-    return fig
 
 
 register_runner("psa", run_psa)
