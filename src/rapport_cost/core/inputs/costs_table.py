@@ -89,6 +89,19 @@ def women_from_table(
 ) -> WomenCosts:
     """Check a per-person cost table and list every problem at once (exit code 2).
 
+    Parameters
+    ----------
+    frame
+        The table as read (text or numbers).
+    source
+        The file, for messages.
+    row
+        Shape ``(len(frame),)``: each row's number as a spreadsheet shows it.
+    by
+        Subgroup columns asked for.
+    scheme
+        The bootstrap scheme (``stratified`` needs 2 women in every site).
+
     Raises
     ------
     InputError
@@ -97,87 +110,26 @@ def women_from_table(
         than two women (in all, or in a site under the stratified scheme), and ``by``
         columns the file does not have; each with the file, row and column.
     """
-    problems: list[Problem] = []
     columns = list(frame.columns)
-    found = ", ".join(columns) or "none"
-    for name in ("woman_id", "total_cost"):
-        if name not in columns:
-            problems.append(
-                Problem(
-                    f"missing column {name!r} (columns found: {found})",
-                    source,
-                    1,
-                    name,
-                    code="missing_column",
-                )
-            )
     subgroup_columns = [c for c in columns if c not in COST_COLUMNS]
-    for col in by:
-        if col not in subgroup_columns:
-            choices = ", ".join(subgroup_columns) or "none"
-            problems.append(
-                Problem(
-                    f"{col!r} is not a subgroup column of this file (subgroup columns: {choices})",
-                    source,
-                    1,
-                    "--by",
-                    code="unknown_by",
-                )
-            )
+    problems = _column_problems(columns, subgroup_columns, by, source)
     if problems:
         msg = f"{len(problems)} problem(s) in {source}"
         raise InputError(msg, problems)
     n = len(frame)
-    ids, id_blank = _text_column(frame["woman_id"])
     values, cost_ok = _cost_values(frame["total_cost"], source, row, problems)
-    # Codes in order of first appearance, -1 for blanks; the first row of each id.
-    codes, _ = pd.factorize(pd.Series(ids, dtype=object).mask(id_blank))
-    seen, at = np.unique(codes, return_index=True)
-    first_index = np.zeros(max(int(seen.max()) + 1, 1) if seen.size else 1, dtype=np.intp)
-    first_index[seen[seen >= 0]] = at[seen >= 0]
-    for i in np.flatnonzero(id_blank).tolist():
-        problems.append(Problem("is missing (required)", source, int(row[i]), "woman_id"))
-    duplicate = (codes >= 0) & (np.arange(codes.size) != first_index[np.maximum(codes, 0)])
-    for i in np.flatnonzero(duplicate).tolist():
-        # Never the id itself in a message (DESIGN §1): the rows say which.
-        first = int(row[first_index[codes[i]]])
-        problems.append(
-            Problem(
-                f"duplicate woman_id (first at row {first})",
-                source,
-                int(row[i]),
-                "woman_id",
-                code="duplicate",
-            )
-        )
+    problems += _id_problems(frame["woman_id"], source, row)
     sites: StrArray | None = None
     order: tuple[str, ...] = ()
     if "site" in columns:
-        text, blank = _text_column(frame["site"])
-        for i in np.flatnonzero(blank).tolist():
-            problems.append(Problem("is missing (required)", source, int(row[i]), "site"))
-        for i in np.flatnonzero(text == "all").tolist():
-            problems.append(
-                Problem(
-                    "the site name 'all' is reserved for the row of all women",
-                    source,
-                    int(row[i]),
-                    "site",
-                    code="reserved",
-                )
-            )
-        sites = text.astype(np.str_)
-        order = tuple(
-            dict.fromkeys(s for s, b in zip(sites.tolist(), blank.tolist(), strict=True) if not b)
-        )
+        sites, order, found = _sites(frame["site"], source, row)
+        problems += found
     if n < 2:
         problems.append(_too_few_women(n, source))
     elif sites is not None and scheme == "stratified":
         for s in order:
-            if s == "all":  # reported above
-                continue
             where = np.flatnonzero(sites == s)
-            if where.size < 2:
+            if s != "all" and where.size < 2:  # 'all' is reported by _sites
                 problems.append(_stratum_problem(s, int(where.size), source, int(row[where[0]])))
     if problems:
         problems.sort(key=lambda p: p.line or 0)  # by row; a row's columns as found
@@ -188,6 +140,90 @@ def women_from_table(
         {c: _text_column(frame[c])[0].astype(str) for c in subgroup_columns}, index=range(n)
     )
     return WomenCosts(values.astype(np.float64), sites, order, subgroups, source, row)
+
+
+def _column_problems(
+    columns: list[str], subgroup_columns: list[str], by: Sequence[str], source: str
+) -> list[Problem]:
+    """Required columns that are missing, and ``by`` columns the table does not have."""
+    found = ", ".join(columns) or "none"
+    problems = [
+        Problem(
+            f"missing column {name!r} (columns found: {found})",
+            source,
+            1,
+            name,
+            code="missing_column",
+        )
+        for name in ("woman_id", "total_cost")
+        if name not in columns
+    ]
+    choices = ", ".join(subgroup_columns) or "none"
+    problems += [
+        Problem(
+            f"{col!r} is not a subgroup column of this file (subgroup columns: {choices})",
+            source,
+            1,
+            "--by",
+            code="unknown_by",
+        )
+        for col in by
+        if col not in subgroup_columns
+    ]
+    return problems
+
+
+def _id_problems(col: pd.Series[Any], source: str, row: IntArray) -> list[Problem]:
+    """Blank and duplicate ids, each at its row (never quoting the id)."""
+    ids, id_blank = _text_column(col)
+    # Codes in order of first appearance, -1 for blanks; the first row of each id.
+    codes, _ = pd.factorize(pd.Series(ids, dtype=object).mask(id_blank))
+    seen, at = np.unique(codes, return_index=True)
+    first_index = np.zeros(max(int(seen.max()) + 1, 1) if seen.size else 1, dtype=np.intp)
+    first_index[seen[seen >= 0]] = at[seen >= 0]
+    problems = [
+        Problem("is missing (required)", source, int(row[i]), "woman_id")
+        for i in np.flatnonzero(id_blank).tolist()
+    ]
+    duplicate = (codes >= 0) & (np.arange(codes.size) != first_index[np.maximum(codes, 0)])
+    for i in np.flatnonzero(duplicate).tolist():
+        first = int(row[first_index[codes[i]]])
+        problems.append(
+            Problem(
+                f"duplicate woman_id (first at row {first})",
+                source,
+                int(row[i]),
+                "woman_id",
+                code="duplicate",
+            )
+        )
+    return problems
+
+
+def _sites(
+    col: pd.Series[Any], source: str, row: IntArray
+) -> tuple[StrArray, tuple[str, ...], list[Problem]]:
+    """Each woman's site, the sites in order of appearance, and blank or reserved names."""
+    text, blank = _text_column(col)
+    problems = [
+        Problem("is missing (required)", source, int(row[i]), "site")
+        for i in np.flatnonzero(blank).tolist()
+    ]
+    problems += [
+        Problem(
+            "the site name 'all' is reserved for the row of all women",
+            source,
+            int(row[i]),
+            "site",
+            code="reserved",
+        )
+        for i in np.flatnonzero(text == "all").tolist()
+    ]
+    sites = text.astype(np.str_)
+    order = tuple(
+        dict.fromkeys(s for s, b in zip(sites.tolist(), blank.tolist(), strict=True) if not b)
+    )
+    return sites, order, problems
 
 
 def _too_few_women(n: int, source: str | None) -> Problem:
