@@ -209,21 +209,8 @@ def bootstrap(
         notes=notes,
     )
     st = streams(seed_number(settings.seed if seed is None else seed))
-    if costs is None:
-        if built is None:
-            assert loaded is not None
-            built = build(prepared if prepared is not None else prepare(loaded))
-        women = _from_built(built)
-        check_women(women, opts.by, built.logs.subgroup_columns, opts.scheme)
-        inputs = built.inputs()
-        notes = [*policy_notes(built), *built.usage.notes, *price_notes(built.prep)[1], *notes]
-    else:
-        cf = read_costs(costs)
-        women = women_from_table(cf.frame, cf.source, cf.rows, opts.by, opts.scheme)
-        inputs = [
-            *(config_inputs(loaded) if loaded is not None else []),
-            {"role": "costs", "path": cf.source, "sha256": cf.sha256},
-        ]
+    women, inputs, built, input_notes = _women_of(loaded, built, prepared, costs, opts)
+    notes = [*input_notes, *notes]
     rows = rows_of(women, opts.scheme, opts.by)
     clusters, cluster_notes = cluster_table(women, opts.level)
     row_notes = RowWarnings([*notes, *cluster_notes])
@@ -255,6 +242,31 @@ def bootstrap(
         },
         site_women={s: int(np.count_nonzero(women.groups == s)) for s in women.site_order},
     )
+
+
+def _women_of(
+    loaded: LoadedConfig | None,
+    built: Built | None,
+    prepared: Prepared | None,
+    costs: str | Path | None,
+    opts: Options,
+) -> tuple[WomenCosts, list[dict[str, str]], Built | None, list[str]]:
+    """The women to bootstrap, the inputs' provenance, the model (if any) and its notes."""
+    if costs is None:
+        if built is None:
+            assert loaded is not None
+            built = build(prepared if prepared is not None else prepare(loaded))
+        women = _from_built(built)
+        check_women(women, opts.by, built.logs.subgroup_columns, opts.scheme)
+        notes = [*policy_notes(built), *built.usage.notes, *price_notes(built.prep)[1]]
+        return women, built.inputs(), built, notes
+    cf = read_costs(costs)
+    women = women_from_table(cf.frame, cf.source, cf.rows, opts.by, opts.scheme)
+    inputs = [
+        *(config_inputs(loaded) if loaded is not None else []),
+        {"role": "costs", "path": cf.source, "sha256": cf.sha256},
+    ]
+    return women, inputs, None, []
 
 
 def _inputs_of(

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
@@ -30,6 +29,7 @@ from rapport_cost.api.base import (
     prepare,
 )
 from rapport_cost.api.reproduce import register_runner
+from rapport_cost.arrays import Vector
 from rapport_cost.config import (
     CostingConfig,
     Key,
@@ -321,10 +321,44 @@ def scenario_configs(
     return {spec.name: prep.loaded for spec, prep in _variants(built, specs)}
 
 
-def _site_rows(built: Built) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+def _site_rows(built: Built) -> tuple[list[str], Vector, Vector, Vector]:
     """Sites and ``all``, with their total, mean per woman and undiscounted total cost."""
     c = built.costs()
     return [*built.usage.sites, "all"], c.total[0], c.mean_per_woman[0], c.undiscounted[0]
+
+
+def _rows(
+    name: str,
+    description: str | None,
+    b: Built,
+    base: tuple[list[str], Vector, Vector, Vector],
+    output: str,
+) -> list[dict[str, Any]]:
+    """The rows of one scenario (or the base case), one per site and all."""
+    sites, base_total, base_mean, _ = base
+    base_y = base_mean if output == "mean_cost_per_woman" else base_total
+    s_sites, total, mean, undiscounted = _site_rows(b)
+    if s_sites != sites:  # a scenario may not drop or add sites
+        msg = f"scenario {name!r} changes the sites ({', '.join(s_sites)})"
+        raise ConfigError(msg, [Problem(msg)])
+    y = mean if output == "mean_cost_per_woman" else total
+    rows = []
+    for k, s in enumerate(sites):
+        delta = float(y[k] - base_y[k])
+        rows.append(
+            {
+                "scenario": name,
+                "description": description,
+                "site": s,
+                "mean_cost_per_woman": float(mean[k]),
+                "total_cost": float(total[k]),
+                "total_cost_undiscounted": float(undiscounted[k]),
+                "delta": delta,
+                "delta_pct": 100.0 * delta / base_y[k] if base_y[k] else math.nan,
+                "perspective": b.config.perspective,
+            }
+        )
+    return rows
 
 
 def scenarios(
@@ -379,35 +413,10 @@ def scenarios(
         raise UsageError(msg)
     specs = _scenario_specs(built, scenarios_file, only)
     variants = _variants(built, specs)
-    sites, base_total, base_mean, _ = _site_rows(built)
-    base_y = base_mean if output == "mean_cost_per_woman" else base_total
-    rows: list[dict[str, Any]] = []
-    notes: list[str] = []
-
-    def add(name: str, description: str | None, b: Built) -> None:
-        s_sites, total, mean, undiscounted = _site_rows(b)
-        if s_sites != sites:  # a scenario may not drop or add sites
-            msg = f"scenario {name!r} changes the sites ({', '.join(s_sites)})"
-            raise ConfigError(msg, [Problem(msg)])
-        y = mean if output == "mean_cost_per_woman" else total
-        for k, s in enumerate(sites):
-            delta = float(y[k] - base_y[k])
-            rows.append(
-                {
-                    "scenario": name,
-                    "description": description,
-                    "site": s,
-                    "mean_cost_per_woman": float(mean[k]),
-                    "total_cost": float(total[k]),
-                    "total_cost_undiscounted": float(undiscounted[k]),
-                    "delta": delta,
-                    "delta_pct": 100.0 * delta / base_y[k] if base_y[k] else math.nan,
-                    "perspective": b.config.perspective,
-                }
-            )
-
-    add("base", built.config.title or "base case", built)
+    base = _site_rows(built)
+    rows = _rows("base", built.config.title or "base case", built, base, output)
     rebuilt: list[str] = []
+    notes: list[str] = []
     for spec, prep in variants:
         try:
             b = _rebuild(built, prep)
@@ -415,7 +424,7 @@ def scenarios(
             raise _in_scenario(spec.name, exc) from None
         if b.usage is not built.usage:
             rebuilt.append(spec.name)
-        add(spec.name, spec.scenario.description, b)
+        rows += _rows(spec.name, spec.scenario.description, b, base, output)
         notes += [
             f"scenario {spec.name!r}: {n}" for n in b.usage.notes if n not in built.usage.notes
         ]
