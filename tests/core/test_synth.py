@@ -1,4 +1,4 @@
-"""Tests of the synthetic activity-log generator (core/synth.py)."""
+"""Tests of the synthetic activity-log generator (synth/)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rapport_cost.synth.generate import (
-    CONTACT_TYPES,
-    MAX_FOLLOW_UP_DAYS,
-    SITES,
-    SynthLogs,
-    expected_contacts,
-    expected_women,
-    generate_logs,
-    women_for_contacts,
-)
+from rapport_cost.synth.expected import expected_contacts, expected_women, women_for_contacts
+from rapport_cost.synth.generate import SynthLogs, generate_logs
+from rapport_cost.synth.model import CONTACT_TYPES, MAX_FOLLOW_UP_DAYS, SITES
 
 START = datetime.date(2025, 4, 1)
 SHARED = {"group", "cafe", "online"}

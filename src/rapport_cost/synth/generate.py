@@ -36,214 +36,59 @@ follow-up cap) is closest to the target.
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy  # its submodules load on first use (scipy's lazy loading)
 
 from rapport_cost.arrays import BoolArray, FloatArray, Int64Array
-
-# ----------------------------------------------------------------------------- units
-
-#: Site keys, in the order of every per-site array below.
-SITES: tuple[str, ...] = ("birmingham", "lancashire", "manchester")
-#: Beds per unit (illustrative; within the 4-12 range Elkin et al. 2009 report).
-BEDS: tuple[int, ...] = (12, 8, 10)
-#: Mean bed occupancy (Elkin et al. 2009: "average occupancy was 78%").
-OCCUPANCY = 0.78
-#: Mean length of stay, days (Elkin et al. 2009: "mean length of stay was 56 days").
-MEAN_STAY_DAYS = 56.0
-#: Log-scale standard deviation of the length of stay (right skew; median ≈ 47 days).
-STAY_SIGMA = 0.6
-#: Lengths of stay are clipped to this range of days.
-STAY_MIN_DAYS, STAY_MAX_DAYS = 7, 365
-#: Café, online and remote activity ends at most this many days after admission.
-MAX_FOLLOW_UP_DAYS = 1095
-
-# ----------------------------------------------------------------------------- women
-
-ETHNICITY: tuple[str, ...] = ("white", "asian", "black", "mixed", "other")
-#: ONS Census 2021, England and Wales, all usual residents (high-level ethnic groups).
-ETHNICITY_P: tuple[float, ...] = (0.817, 0.093, 0.040, 0.029, 0.021)
-AGE_GROUPS: tuple[str, ...] = ("<25", "25-34", "35+")
-#: ONS, births in England and Wales 2014: mothers under 25, 25-34, 35 and over.
-AGE_P: tuple[float, ...] = (0.20, 0.59, 0.21)
-#: Share of first-time mothers (assumption: primiparity is the main risk factor for
-#: postpartum psychosis; 38% of all births in England and Wales 2014 were first births).
-P_FIRST_BIRTH = 0.60
-#: Share of women who decline peer support altogether (no contacts of any kind).
-P_DECLINE = 0.10
-
-# ----------------------------------------------------------------------------- one-to-ones
-
-#: Share of the women who take up peer support who have one-to-ones on the MBU.
-P_ONE_TO_ONE = 0.85
-#: One-to-ones per week in hospital beyond the first (count = 1 + Poisson(rate × weeks)).
-ONE_TO_ONE_PER_WEEK = 0.6
-#: Share of one-to-ones (on the unit or remote) not attended (DNA).
-P_DNA = 0.12
-#: Minutes logged for a DNA: time on the ward before learning the woman cannot attend.
-DNA_MINUTES = 15
-#: Share of one-to-ones on the unit delivered by the coordinator instead of a PSW.
-P_COORDINATOR_ONE_TO_ONE = 0.05
-#: Share of women taking up peer support who have remote one-to-ones after discharge.
-P_REMOTE = 0.35
-#: Remote one-to-ones per woman who has any: 1 + Poisson(this).
-REMOTE_EXTRA_MEAN = 1.5
-#: Days from discharge to a remote one-to-one: 1 + exponential(mean), at most the cap.
-REMOTE_DELAY_MEAN, REMOTE_DELAY_MAX = 60.0, 365
-
-# ----------------------------------------------------------------------------- travel
-
-#: Mean round-trip miles logged per in-person contact, by site (gamma, shape 4).
-MILES_MEAN: tuple[float, ...] = (12.0, 18.0, 12.0)
-MILES_SHAPE = 4.0
-#: Minutes of travel per mile (30 mph average).
-MINUTES_PER_MILE = 2.0
-
-#: Contact types, in the order of the type codes used internally.
-CONTACT_TYPES: tuple[str, ...] = ("one_to_one", "one_to_one_remote", "group", "cafe", "online")
-_O2O, _REMOTE, _GROUP, _CAFE, _ONLINE = range(5)
-#: Facilitator strings by code: bit 0 psw, bit 1 volunteer, bit 2 coordinator.
-_FACILITATORS: tuple[str, ...] = tuple(
-    ";".join(r for bit, r in enumerate(("psw", "volunteer", "coordinator")) if code >> bit & 1)
-    for code in range(8)
+from rapport_cost.synth.expected import (
+    admission_rates,
+    first_slot,
+    site_weights,
+    unattended_days,
+    women_for_contacts,
 )
-_PSW, _VOLUNTEER, _COORDINATOR = 1, 2, 4
-
-
-@dataclass(frozen=True)
-class _Choice:
-    """A discrete distribution of whole minutes."""
-
-    values: tuple[int, ...]
-    p: tuple[float, ...]
-
-    def draw(self, n: int, rng: np.random.Generator) -> Int64Array:
-        if len(self.values) == 1:
-            return np.full(n, self.values[0], dtype=np.int64)
-        idx = rng.choice(len(self.values), size=n, p=self.p)
-        return np.asarray(self.values, dtype=np.int64)[idx]
-
-
-@dataclass(frozen=True)
-class _RoundedDist:
-    """A continuous distribution rounded to whole days and clipped to ``[low, high]``."""
-
-    kind: str  # "lognormal" (loc = log median) or "exponential" (loc = mean)
-    loc: float
-    sigma: float
-    low: int
-    high: int
-
-    def draw(self, n: int, rng: np.random.Generator) -> Int64Array:
-        if self.kind == "lognormal":
-            x = rng.lognormal(self.loc, self.sigma, n)
-        else:
-            x = rng.exponential(self.loc, n)
-        return np.clip(np.rint(x), self.low, self.high).astype(np.int64)
-
-    def pmf(self) -> FloatArray:
-        """P(value = k) for k = 0 … high (rounding half to even ignored: ties have mass 0)."""
-        k = np.arange(self.high + 1, dtype=np.float64)
-        x = np.concatenate([[0.0], k + 0.5])
-        if self.kind == "lognormal":
-            cdf = scipy.stats.lognorm.cdf(x, self.sigma, scale=math.exp(self.loc))
-        else:
-            cdf = scipy.stats.expon.cdf(x, scale=self.loc)
-        out = np.diff(cdf)
-        out[k < self.low] = 0.0
-        out[self.low] = cdf[self.low + 1]  # everything rounded below low is clipped up
-        out[self.high] = 1.0 - cdf[self.high]  # everything at or above high - 0.5
-        return np.asarray(out, dtype=np.float64)
-
-
-#: Length of stay: log-normal with mean MEAN_STAY_DAYS.
-_STAY = _RoundedDist(
-    "lognormal", math.log(MEAN_STAY_DAYS) - STAY_SIGMA**2 / 2, STAY_SIGMA,
-    STAY_MIN_DAYS, STAY_MAX_DAYS,
-)  # fmt: skip
-_REMOTE_DELAY = _RoundedDist("exponential", REMOTE_DELAY_MEAN, 0.0, 0, REMOTE_DELAY_MAX - 1)
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """A kind of shared session: schedule, who comes, and what a session logs."""
-
-    ctype: int
-    period: int  # days between scheduled sessions
-    weekday: tuple[int, ...]  # per site, 0 = Monday
-    take_up: float  # share of women taking up peer support who ever come (after discharge)
-    delay: _RoundedDist | None  # days from discharge + 1 to the first eligible session
-    engaged: _RoundedDist | None  # days the woman keeps coming after that
-    p_attend: float  # chance of coming to each scheduled session while engaged
-    capacity: int
-    reserved: int  # places kept for people outside the study
-    others_mean: float  # mean other_attendees (Poisson), capped by the free places
-    duration: _Choice
-    prep: _Choice
-    p_volunteer: float
-    p_coordinator: float
-    in_person: bool
-
-    @property
-    def places(self) -> int:
-        """Study places per session."""
-        return self.capacity - self.reserved
-
-
-_UNIT_GROUP = _Shared(
-    ctype=_GROUP, period=7, weekday=(2, 1, 3), take_up=1.0, delay=None, engaged=None,
-    p_attend=0.45, capacity=8, reserved=2, others_mean=0.5,
-    duration=_Choice((60, 90), (0.6, 0.4)), prep=_Choice((30,), (1.0,)),
-    p_volunteer=0.4, p_coordinator=0.1, in_person=True,
-)  # fmt: skip
-_CAFE_GROUP = _Shared(
-    ctype=_CAFE, period=14, weekday=(4, 3, 4), take_up=0.40,
-    delay=_RoundedDist("exponential", 28.0, 0.0, 0, 120),
-    engaged=_RoundedDist("lognormal", math.log(120.0), 1.0, 0, 900),
-    p_attend=0.5, capacity=15, reserved=5, others_mean=2.0,
-    duration=_Choice((90, 120, 150), (0.2, 0.6, 0.2)), prep=_Choice((30, 45), (0.5, 0.5)),
-    p_volunteer=0.6, p_coordinator=0.05, in_person=True,
-)  # fmt: skip
-_ONLINE_GROUP = _Shared(
-    ctype=_ONLINE, period=7, weekday=(0, 0, 0), take_up=0.20,
-    delay=_RoundedDist("exponential", 14.0, 0.0, 0, 90),
-    engaged=_RoundedDist("lognormal", math.log(60.0), 0.8, 0, 365),
-    p_attend=0.4, capacity=12, reserved=3, others_mean=1.0,
-    duration=_Choice((60, 90), (0.6, 0.4)), prep=_Choice((15,), (1.0,)),
-    p_volunteer=0.3, p_coordinator=0.0, in_person=False,
-)  # fmt: skip
-_SHARED: tuple[_Shared, ...] = (_UNIT_GROUP, _CAFE_GROUP, _ONLINE_GROUP)
-
-_O2O_DURATION = _Choice((30, 45, 60, 75, 90), (0.2, 0.35, 0.3, 0.1, 0.05))
-_O2O_PREP = _Choice((5, 10, 15), (0.3, 0.5, 0.2))
-_REMOTE_DURATION = _Choice((15, 20, 30, 45), (0.25, 0.25, 0.35, 0.15))
-_REMOTE_PREP = _Choice((5,), (1.0,))
-#: Deliberately unattended unit groups per site per 365 days (at least 1 per site).
-UNATTENDED_PER_YEAR = 2
-#: Share of shared-session attendances cut short: minutes = 30-90% of the duration.
-P_PARTIAL = 0.15
-
-#: Non-contact staff hours per site per month at the realistic cohort size:
-#: (role, activity, hours when it happens, chance it happens in a month).
-STAFF_TIME: tuple[tuple[str, str, float, float], ...] = (
-    ("psw", "supervision", 4.0, 1.0),
-    ("psw", "network_meeting", 3.0, 1.0),
-    ("psw", "training", 7.5, 0.4),
-    ("coordinator", "supervision", 2.0, 1.0),
-    ("coordinator", "network_meeting", 2.0, 1.0),
-    ("coordinator", "training", 3.75, 0.25),
-    ("volunteer", "supervision", 1.5, 1.0),
-    ("volunteer", "network_meeting", 1.0, 0.5),
-    ("volunteer", "training", 6.0, 0.2),
+from rapport_cost.synth.model import (
+    AGE_GROUPS,
+    AGE_P,
+    CONTACT_TYPES,
+    COORDINATOR,
+    DNA_MINUTES,
+    ETHNICITY,
+    ETHNICITY_P,
+    FACILITATORS,
+    MAX_FOLLOW_UP_DAYS,
+    MILES_MEAN,
+    MILES_SHAPE,
+    MINUTES_PER_MILE,
+    O2O,
+    O2O_DURATION,
+    O2O_PREP,
+    ONE_TO_ONE_PER_WEEK,
+    P_COORDINATOR_ONE_TO_ONE,
+    P_DECLINE,
+    P_DNA,
+    P_FIRST_BIRTH,
+    P_ONE_TO_ONE,
+    P_PARTIAL,
+    P_REMOTE,
+    PSW,
+    REMOTE,
+    REMOTE_DELAY,
+    REMOTE_DURATION,
+    REMOTE_EXTRA_MEAN,
+    REMOTE_PREP,
+    SHARED,
+    SITES,
+    STAFF_TIME,
+    STAFF_TIME_SHAPE,
+    STAY,
+    UNIT_GROUP,
+    VOLUNTEER,
+    Shared,
 )
-#: Gamma shape of the month-to-month variation in staff hours (CV = 1/sqrt(8) ≈ 35%).
-STAFF_TIME_SHAPE = 8.0
-
 
 # ----------------------------------------------------------------------------- result
 
@@ -289,7 +134,7 @@ class SynthLogs:
         c = self.contacts
         by_type = c["contact_type"].value_counts()
         used = set(c["woman_id"]) | set(self.attendance["woman_id"])
-        shared = c["contact_type"].isin({CONTACT_TYPES[s.ctype] for s in _SHARED})
+        shared = c["contact_type"].isin({CONTACT_TYPES[s.ctype] for s in SHARED})
         attended_ids = set(self.attendance["contact_id"])
         unattended = shared & (c["other_attendees"] == 0) & ~c["contact_id"].isin(attended_ids)
         return {
@@ -304,198 +149,6 @@ class SynthLogs:
             "first_date": str(c["date"].min()) if len(c) else "",
             "last_date": str(c["date"].max()) if len(c) else "",
         }
-
-
-# ----------------------------------------------------------------------------- expectations
-
-
-def admission_rates() -> FloatArray:
-    """Expected admissions per day at each unit.
-
-    Returns
-    -------
-    numpy.ndarray of shape (3,)
-        beds × occupancy / mean length of stay, in the order of :data:`SITES`.
-    """
-    return np.asarray(BEDS, dtype=np.float64) * OCCUPANCY / MEAN_STAY_DAYS
-
-
-def expected_women(days: int = 365) -> float:
-    """Expected number of women the three units admit in ``days`` days (about 153 a year)."""
-    return float(admission_rates().sum() * days)
-
-
-def _site_weights() -> FloatArray:
-    rates = admission_rates()
-    return np.asarray(rates / rates.sum(), dtype=np.float64)
-
-
-def _first_slot(weekday: int, start: datetime.date) -> int:
-    """Day offset from ``start`` of the first ``weekday`` on or after it."""
-    return (weekday - start.weekday()) % 7
-
-
-def _window_probabilities(shared: _Shared, days: int, horizon: int) -> FloatArray:
-    """P(a woman who takes up ``shared`` is in her attendance window on day t).
-
-    Returns
-    -------
-    numpy.ndarray of shape (horizon,)
-        For t = 0 … horizon - 1 days after the study start, before the take-up share
-        and the chance of attending a session.
-    """
-    arrival = np.full(days, 1.0 / days)  # admission day: uniform over the study period
-    stay = _STAY.pmf()
-    if shared.delay is None or shared.engaged is None:
-        # in hospital from admission a to a + stay - 1: P(stay > t - a)
-        survival = 1.0 - np.cumsum(stay)  # survival[x] = P(stay > x)
-        window = np.convolve(arrival, survival)
-    else:
-        # first eligible day = a + stay + 1 + delay; window lasts engaged + 1 days
-        start = np.convolve(np.convolve(arrival, stay), shared.delay.pmf())
-        start = np.concatenate([[0.0], start])
-        engaged = shared.engaged.pmf()
-        survival = 1.0 - np.concatenate([[0.0], np.cumsum(engaged)[:-1]])  # P(engaged >= x)
-        window = np.convolve(start, survival)
-    out = np.zeros(horizon)
-    n = min(horizon, window.size)
-    out[:n] = window[:n]
-    return np.clip(out, 0.0, 1.0)
-
-
-def _horizon(days: int) -> int:
-    return days + MAX_FOLLOW_UP_DAYS + 1
-
-
-def _attend_chances(start: datetime.date, days: int) -> list[tuple[int, list[FloatArray]]]:
-    """Per shared type: study places per session, and per site the chance q of each woman.
-
-    q is the chance that one woman of the cohort comes to each scheduled session of
-    that site, in schedule order (days with q = 0 left out).
-    """
-    horizon = _horizon(days)
-    out = []
-    for shared in _SHARED:
-        window = _window_probabilities(shared, days, horizon)
-        per_site = []
-        for s, w in enumerate(_site_weights()):
-            slots = np.arange(_first_slot(shared.weekday[s], start), horizon, shared.period)
-            q = w * (1.0 - P_DECLINE) * shared.take_up * shared.p_attend * window[slots]
-            per_site.append(np.asarray(q[q > 0], dtype=np.float64))
-        out.append((shared.places, per_site))
-    return out
-
-
-def _expected_sessions(n_women: int, places: int, q: FloatArray) -> float:
-    """Expected number of sessions on scheduled days where each woman comes with chance q.
-
-    The study women at one scheduled session, N, are Binomial(n_women, q), and a day
-    with N of them has ceil(N / places) sessions, whose expectation is the sum over
-    j >= 0 of P(N > j × places). Where the standard deviation of N is at least twice
-    ``places``, N mod places is uniform to within e^-79 and the expectation is
-    E[N] / places + (places - 1) / (2 places).
-    """
-    mean = n_women * q
-    sd = np.sqrt(mean * (1.0 - q))
-    wide = sd >= 2 * places
-    total = float(np.sum(mean[wide] / places + (places - 1) / (2 * places)))
-    q = q[~wide]
-    if q.size:
-        j_max = int((mean[~wide].max() + 12 * sd[~wide].max() + 1) // places) + 1
-        j = np.arange(j_max + 1, dtype=np.float64)
-        tail = np.asarray(scipy.stats.binom.sf(j[None, :] * places, n_women, q[:, None]))
-        total += float(tail.sum())
-    return total
-
-
-def _unattended_days(start: datetime.date, days: int) -> list[tuple[int, Int64Array]]:
-    """Per site: how many unattended unit groups to add, and the scheduled days to use."""
-    k = max(1, round(UNATTENDED_PER_YEAR * days / 365))
-    return [
-        (k, np.arange(_first_slot(w, start), days, _UNIT_GROUP.period, dtype=np.int64))
-        for w in _UNIT_GROUP.weekday
-    ]
-
-
-def _n_unattended(start: datetime.date, days: int) -> int:
-    return sum(min(k, scheduled.size) for k, scheduled in _unattended_days(start, days))
-
-
-def _expected_by_type(
-    n_women: int, chances: list[tuple[int, list[FloatArray]]], n_unattended: int
-) -> dict[str, float]:
-    mean_stay = float(np.arange(STAY_MAX_DAYS + 1) @ _STAY.pmf())
-    took_up = n_women * (1.0 - P_DECLINE)
-    out = {
-        "one_to_one": took_up * P_ONE_TO_ONE * (1.0 + ONE_TO_ONE_PER_WEEK * mean_stay / 7.0),
-        "one_to_one_remote": took_up * P_REMOTE * (1.0 + REMOTE_EXTRA_MEAN),
-    }
-    for shared, (places, per_site) in zip(_SHARED, chances, strict=True):
-        name = CONTACT_TYPES[shared.ctype]
-        out[name] = sum(_expected_sessions(n_women, places, q) for q in per_site)
-    out["group"] += n_unattended
-    return out
-
-
-def expected_contacts(
-    n_women: int, *, start: datetime.date = datetime.date(2025, 4, 1), days: int = 365
-) -> dict[str, float]:
-    """Expected number of contacts of each type for a cohort of ``n_women``.
-
-    Exact for the model of :func:`generate_logs` (the deliberately unattended unit
-    groups included) except that it leaves out the :data:`MAX_FOLLOW_UP_DAYS` cap on
-    café and online attendance, which lowers the true expectation by a fraction of a
-    percent.
-
-    Parameters
-    ----------
-    n_women
-        Women admitted in the study period, all three units together.
-    start, days
-        The study period, as in :func:`generate_logs` (the weekday of ``start`` fixes
-        the schedule of sessions).
-
-    Returns
-    -------
-    dict
-        Contact type → expected count, in the order of :data:`CONTACT_TYPES`.
-    """
-    return _expected_by_type(n_women, _attend_chances(start, days), _n_unattended(start, days))
-
-
-def women_for_contacts(
-    n_contacts: int, *, start: datetime.date = datetime.date(2025, 4, 1), days: int = 365
-) -> int:
-    """The number of women whose expected number of contacts is closest to ``n_contacts``.
-
-    Parameters
-    ----------
-    n_contacts
-        Target number of contacts, at least 1.
-    start, days
-        The study period.
-
-    Returns
-    -------
-    int
-        At least 1.
-    """
-    chances = _attend_chances(start, days)
-    n_unattended = _n_unattended(start, days)
-
-    def total(n: int) -> float:
-        return sum(_expected_by_type(n, chances, n_unattended).values())
-
-    lo, hi = 1, 2
-    while total(hi) < n_contacts:
-        lo, hi = hi, hi * 2
-    while hi - lo > 1:  # total(hi) >= n_contacts, and total(lo) < n_contacts or lo == 1
-        mid = (lo + hi) // 2
-        if total(mid) < n_contacts:
-            lo = mid
-        else:
-            hi = mid
-    return lo if abs(total(lo) - n_contacts) <= abs(total(hi) - n_contacts) else hi
 
 
 # ----------------------------------------------------------------------------- generation
@@ -543,11 +196,11 @@ def _travel(
 
 
 def _draw_cohort(n_women: int, days: int, rng: np.random.Generator) -> _Cohort:
-    site = rng.choice(len(SITES), size=n_women, p=_site_weights()).astype(np.int64)
+    site = rng.choice(len(SITES), size=n_women, p=site_weights()).astype(np.int64)
     admission = rng.integers(0, days, size=n_women, dtype=np.int64)
     order = np.lexsort((site, admission))  # ids follow admission order
     site, admission = site[order], admission[order]
-    stay = _STAY.draw(n_women, rng)
+    stay = STAY.draw(n_women, rng)
     took_up = rng.random(n_women) >= P_DECLINE
     return _Cohort(site, admission, admission + stay, took_up)
 
@@ -561,14 +214,14 @@ def _one_to_ones(cohort: _Cohort, rng: np.random.Generator) -> _Part:
     # uniform over the stay, admission and discharge days included
     day = cohort.admission[woman] + np.floor(rng.random(n) * (stay[woman] + 1)).astype(np.int64)
     attended = rng.random(n) >= P_DNA
-    duration = np.where(attended, _O2O_DURATION.draw(n, rng), DNA_MINUTES)
+    duration = np.where(attended, O2O_DURATION.draw(n, rng), DNA_MINUTES)
     coordinator = rng.random(n) < P_COORDINATOR_ONE_TO_ONE
     site = cohort.site[woman]
     travel, miles = _travel(site, True, rng)
     return _Part(
-        site=site, day=day, ctype=np.full(n, _O2O, dtype=np.int64), woman=woman,
-        facilitators=np.where(coordinator, _COORDINATOR, _PSW).astype(np.int64),
-        duration=duration, prep=_O2O_PREP.draw(n, rng), travel=travel, miles=miles,
+        site=site, day=day, ctype=np.full(n, O2O, dtype=np.int64), woman=woman,
+        facilitators=np.where(coordinator, COORDINATOR, PSW).astype(np.int64),
+        duration=duration, prep=O2O_PREP.draw(n, rng), travel=travel, miles=miles,
         attended=attended, others=np.zeros(n, dtype=np.int64),
         capacity=np.full(n, -1, dtype=np.int64),
     )  # fmt: skip
@@ -580,15 +233,15 @@ def _remote(cohort: _Cohort, rng: np.random.Generator) -> _Part:
     count = np.where(has, 1 + rng.poisson(REMOTE_EXTRA_MEAN, n_women), 0)
     woman = np.repeat(np.arange(n_women, dtype=np.int64), count)
     n = woman.size
-    day = cohort.discharge[woman] + 1 + _REMOTE_DELAY.draw(n, rng)
+    day = cohort.discharge[woman] + 1 + REMOTE_DELAY.draw(n, rng)
     day = np.minimum(day, cohort.admission[woman] + MAX_FOLLOW_UP_DAYS)
     attended = rng.random(n) >= P_DNA
-    duration = np.where(attended, _REMOTE_DURATION.draw(n, rng), DNA_MINUTES)
+    duration = np.where(attended, REMOTE_DURATION.draw(n, rng), DNA_MINUTES)
     zeros = np.zeros(n, dtype=np.int64)
     return _Part(
-        site=cohort.site[woman], day=day, ctype=np.full(n, _REMOTE, dtype=np.int64),
-        woman=woman, facilitators=np.full(n, _PSW, dtype=np.int64), duration=duration,
-        prep=_REMOTE_PREP.draw(n, rng), travel=zeros, miles=np.zeros(n), attended=attended,
+        site=cohort.site[woman], day=day, ctype=np.full(n, REMOTE, dtype=np.int64),
+        woman=woman, facilitators=np.full(n, PSW, dtype=np.int64), duration=duration,
+        prep=REMOTE_PREP.draw(n, rng), travel=zeros, miles=np.zeros(n), attended=attended,
         others=zeros.copy(), capacity=np.full(n, -1, dtype=np.int64),
     )  # fmt: skip
 
@@ -609,7 +262,7 @@ def _slots(
 
 
 def _attendances(
-    shared: _Shared, cohort: _Cohort, start: datetime.date, rng: np.random.Generator
+    shared: Shared, cohort: _Cohort, start: datetime.date, rng: np.random.Generator
 ) -> tuple[Int64Array, Int64Array]:
     """(woman, day) of every attendance of one shared type, before sessions are formed."""
     n_women = cohort.site.size
@@ -624,14 +277,14 @@ def _attendances(
             lo + shared.engaged.draw(women.size, rng),
             cohort.admission[women] + MAX_FOLLOW_UP_DAYS,
         )
-    first = np.asarray([_first_slot(w, start) for w in shared.weekday], dtype=np.int64)
+    first = np.asarray([first_slot(w, start) for w in shared.weekday], dtype=np.int64)
     owner, day = _slots(lo, hi, first[cohort.site[women]], shared.period)
     keep = rng.random(owner.size) < shared.p_attend
     return women[owner[keep]], day[keep]
 
 
 def _sessions(
-    shared: _Shared,
+    shared: Shared,
     site: Int64Array,
     day: Int64Array,
     unattended: list[tuple[int, Int64Array]] | None,
@@ -680,9 +333,9 @@ def _sessions(
     others = np.minimum(rng.poisson(shared.others_mean, n), shared.capacity - size)
     others[size == 0] = 0  # a session without study women is kept only as "unattended"
     facilitators = (
-        _PSW
-        + _VOLUNTEER * (rng.random(n) < shared.p_volunteer)
-        + _COORDINATOR * (rng.random(n) < shared.p_coordinator)
+        PSW
+        + VOLUNTEER * (rng.random(n) < shared.p_volunteer)
+        + COORDINATOR * (rng.random(n) < shared.p_coordinator)
     ).astype(np.int64)
     travel, miles = _travel(s_site, shared.in_person, rng)
     part = _Part(
@@ -814,9 +467,9 @@ def generate_logs(
     att_woman: list[Int64Array] = []
     att_row: list[Int64Array] = []
     offset = sum(len(p) for p in parts)
-    for shared in _SHARED:
+    for shared in SHARED:
         woman, day = _attendances(shared, cohort, start, rng)
-        unattended = _unattended_days(start, days) if shared is _UNIT_GROUP else None
+        unattended = unattended_days(start, days) if shared is UNIT_GROUP else None
         part, session = _sessions(shared, cohort.site[woman], day, unattended, rng)
         att_woman.append(woman)
         att_row.append(offset + session)
@@ -860,7 +513,7 @@ def _assemble(
             "date": _text(day[order], iso),
             "contact_type": _text(ctype[order], CONTACT_TYPES),
             "woman_id": _text(woman[order] + 1, pd.concat([pd.Series([""]), woman_ids])),
-            "facilitators": _text(cat("facilitators")[order], _FACILITATORS),
+            "facilitators": _text(cat("facilitators")[order], FACILITATORS),
             "duration_min": cat("duration")[order],
             "prep_min": cat("prep")[order],
             "travel_min": cat("travel")[order],
