@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from rapport_cost.fileio.logs import LogFile, read_logs
 from rapport_cost.fileio.reference import nhscii_table
 
 ConfigArg = str | Path | LoadedConfig | None
+T = TypeVar("T", bound=str)
 
 
 @dataclass
@@ -96,18 +97,19 @@ def whole_number(value: object, option: str, minimum: int) -> int:
     return int(value)
 
 
-def choice(value: object, option: str, allowed: Sequence[str]) -> str:
-    """An option that must be one of ``allowed``.
+def choice(value: object, option: str, allowed: Sequence[T]) -> T:
+    """An option that must be one of ``allowed``, typed as they are (e.g. a ``Literal``).
 
     Raises
     ------
     UsageError
         Otherwise (exit code 2), e.g. ``--method must be one of ...; got 'bca2'``.
     """
-    if not isinstance(value, str) or value not in allowed:
-        msg = f"{option} must be one of {', '.join(allowed)}; got {value!r}"
-        raise UsageError(msg, [Problem(msg)])
-    return value
+    for a in allowed:
+        if isinstance(value, str) and value == a:
+            return a
+    msg = f"{option} must be one of {', '.join(allowed)}; got {value!r}"
+    raise UsageError(msg, [Problem(msg)])
 
 
 def seed_number(value: object) -> int | None:

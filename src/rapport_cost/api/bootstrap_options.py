@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from rapport_cost.api.base import (
     choice,
@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 
 
 #: ``method="all"``: every interval of METHODS B-8, in its order.
-ALL = "all"
+ALL: Literal["all"] = "all"
+Asked = Literal["normal", "percentile", "basic", "studentized", "bca", "all"]
+"""What ``--method`` may ask for: one interval method or all of them."""
+ASKED: tuple[Asked, ...] = get_args(Asked)
 #: Intervals defined in joint mode: BCa and the studentized interval need a jackknife or a
 #: per-resample SE over women, which have no counterpart for the parameter draws.
 JOINT_METHODS: tuple[core.Method, ...] = ("normal", "percentile", "basic")
-#: The ``uncertainty`` rows of joint mode, in table order.
 # --------------------------------------------------------------------------- options
 
 
@@ -36,7 +38,7 @@ class Options:
     """Every option of a bootstrap run, checked (:func:`options_of`)."""
 
     scheme: core.Scheme
-    method: str
+    method: Asked
     """As asked: a method or ``all``."""
     methods: tuple[core.Method, ...]
     resamples: int | None
@@ -60,7 +62,7 @@ class Options:
     def primary(self) -> core.Method:
         """The interval marked on the histogram."""
         if self.method != ALL:
-            return cast("core.Method", self.method)
+            return self.method
         return "percentile" if self.with_psa else "bca"
 
 
@@ -82,7 +84,7 @@ def options_of(
 ) -> Options:
     """Every option checked, with the config's ``bootstrap:`` section as defaults."""
     chosen_scheme = choice(settings.scheme if scheme is None else scheme, "--scheme", core.SCHEMES)
-    asked = choice(settings.method if method is None else method, "--method", (*core.METHODS, ALL))
+    asked = choice(settings.method if method is None else method, "--method", ASKED)
     lvl = settings.level if level is None else level
     if (
         isinstance(lvl, bool)
@@ -98,7 +100,7 @@ def options_of(
     n_resamples: int | None = whole_number(
         settings.resamples if resamples is None else resamples, "--resamples", 1
     )
-    methods: tuple[core.Method, ...] = core.METHODS if asked == ALL else (asked,)  # type: ignore[assignment]
+    methods: tuple[core.Method, ...] = core.METHODS if asked == ALL else (asked,)
     n_draws: int | None = None
     if not with_psa:
         if draws is not None:
@@ -110,12 +112,12 @@ def options_of(
         n_draws = whole_number(psa_draws if draws is None else draws, "--draws", 1)
         asked, methods = _joint_methods(asked, method, notes)
     return Options(
-        scheme=cast("core.Scheme", chosen_scheme),
+        scheme=chosen_scheme,
         method=asked,
         methods=methods,
         resamples=n_resamples,
         level=float(lvl),
-        ties=cast("core.Ties", chosen_ties),
+        ties=chosen_ties,
         fallback=bool(fallback),
         by=tuple(by),
         with_psa=bool(with_psa),
@@ -143,13 +145,13 @@ def _check_joint(costs: object, scheme: str, resamples: int | None) -> None:
 
 
 def _joint_methods(
-    asked: str, given: str | None, notes: list[str]
-) -> tuple[str, tuple[core.Method, ...]]:
+    asked: Asked, given: str | None, notes: list[str]
+) -> tuple[Asked, tuple[core.Method, ...]]:
     """The intervals of joint mode: the asked one if defined there, else percentile."""
     if asked == ALL:
         return asked, JOINT_METHODS
     if asked in JOINT_METHODS:
-        return asked, (asked,)
+        return asked, (asked,)  # a joint method, not "all" (returned above)
     if given is not None:
         msg = (
             f"--with-psa reports the {', '.join(JOINT_METHODS)} intervals; the {asked} "

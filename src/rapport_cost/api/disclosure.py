@@ -21,10 +21,16 @@ from typing import Any
 
 import pandas as pd
 
-from rapport_cost.api.base import Result
-from rapport_cost.core.publish.sdc import SUPPRESSED, WATERMARK, control_count, control_table
+from rapport_cost.api.base import Result, choice
+from rapport_cost.core.publish.sdc import (
+    POLICIES,
+    SUPPRESSED,
+    WATERMARK,
+    Policy,
+    control_count,
+    control_table,
+)
 
-POLICIES = ("nhsd2018", "suppress_lt5", "none")
 #: Tables with one row per woman: never published under a disclosure-control policy.
 INDIVIDUAL_TABLES = frozenset({"per_woman", "bootstrap_replicates", "replicates"})
 #: Columns that count people or events (controlled with the count rule).
@@ -84,7 +90,7 @@ def _site_women_table(site_women: dict[str, int]) -> pd.DataFrame:
 
 
 def _by_site(
-    df: pd.DataFrame, hidden: set[str], policy: str
+    df: pd.DataFrame, hidden: set[str], policy: Policy
 ) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """Hide the statistics of suppressed sites; apply the count rule to count columns."""
     out = df.astype(object)
@@ -94,10 +100,7 @@ def _by_site(
         if col in SAFE_COLUMNS or not pd.api.types.is_numeric_dtype(df[col]):
             continue
         if col in COUNT_COLUMNS:
-            values = [
-                control_count(int(v), policy=policy) if pd.notna(v) else v  # type: ignore[arg-type]
-                for v in df[col]
-            ]
+            values = [control_count(int(v), policy=policy) if pd.notna(v) else v for v in df[col]]
             out[col] = values
             marks = [v == SUPPRESSED for v in values]
         else:
@@ -140,7 +143,13 @@ def control_result(result: Result, policy: str) -> Result:
 
     Under ``none`` the tables are unchanged and the result says it is not
     disclosure-controlled (the watermark).
+
+    Raises
+    ------
+    UsageError
+        If ``policy`` is not a policy (``--sdc``).
     """
+    policy = choice(policy, "--sdc", POLICIES)
     if policy == "none":
         return replace(result, disclosure={"policy": "none", "note": WATERMARK})
     tables: dict[str, pd.DataFrame] = {}
@@ -150,7 +159,7 @@ def control_result(result: Result, policy: str) -> Result:
     if "per_unit" in result.tables:
         ct = control_table(
             result.tables["per_unit"],
-            policy=policy,  # type: ignore[arg-type]
+            policy=policy,
             **_per_unit_roles(result.tables["per_unit"]),
         )
         tables["per_unit"] = ct.table
@@ -160,7 +169,7 @@ def control_result(result: Result, policy: str) -> Result:
     elif result.site_women:
         ct = control_table(
             _site_women_table(result.site_women),
-            policy=policy,  # type: ignore[arg-type]
+            policy=policy,
             counts=["women"],
             statistics=["mean_cost_per_woman"],
         )
@@ -175,7 +184,7 @@ def control_result(result: Result, policy: str) -> Result:
         key = next((c for c in df.columns if f"by_{c}" == name), None)
         if key is not None and "women" in df.columns:
             roles = _per_unit_roles(df.rename(columns={key: "site"}))
-            ct = control_table(df, policy=policy, key=key, **roles)  # type: ignore[arg-type]
+            ct = control_table(df, policy=policy, key=key, **roles)
             tables[name], suppressed[name] = ct.table, ct.suppressed_cells()
         elif "site" in df.columns:
             tables[name], cells = _by_site(df, hidden, policy)
@@ -193,3 +202,6 @@ def control_result(result: Result, policy: str) -> Result:
         "notes": list(dict.fromkeys(notes)),
     }
     return replace(result, tables=tables, disclosure=info)
+
+
+__all__ = ["INDIVIDUAL_TABLES", "POLICIES", "control_result"]

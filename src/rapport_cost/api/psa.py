@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast, get_args
+from typing import TYPE_CHECKING, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 #: ``progress(done, total)``, called after every chunk (e.g. to move a progress bar).
 Progress = Callable[[int, int], None]
+
+#: The sampling designs (METHODS P-4).
+SAMPLINGS: tuple[Sampling, ...] = get_args(Sampling)
 
 #: Files the draws are streamed to with ``out_draws``.
 DRAWS_FILES = ("psa_draws.parquet", "psa_draws.csv")
@@ -78,7 +81,9 @@ def _settings(
     return _Settings(
         n_draws=int(section.draws if draws is None else draws),
         chunk=int(section.chunk_size if chunk is None else chunk),
-        sampling=cast("Sampling", section.sampling if sampling is None else sampling),
+        sampling=section.sampling
+        if sampling is None
+        else choice(sampling, "--sampling", SAMPLINGS),
         seed=section.seed if seed is None else seed,
     )
 
@@ -218,7 +223,7 @@ def run_psa(
     if chunk_size is not None:
         whole_number(chunk_size, "chunk_size", 1)
     if sampling is not None:
-        choice(sampling, "--sampling", get_args(Sampling))
+        choice(sampling, "--sampling", SAMPLINGS)
     built = config if isinstance(config, Built) else build(config)
     cfg = built.config
     s = _settings(built, draws, seed_number(seed), sampling, chunk_size)

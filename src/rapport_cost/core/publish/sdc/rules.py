@@ -17,7 +17,7 @@ Policy = Literal["nhsd2018", "suppress_lt5", "none"]
 Margins = Literal["both", "row_totals", "column_totals"]
 """Which totals a 2-D table publishes (see the module docstring)."""
 
-POLICIES: tuple[str, ...] = get_args(Policy)
+POLICIES: tuple[Policy, ...] = get_args(Policy)
 MARGINS: tuple[str, ...] = get_args(Margins)
 
 #: What a suppressed cell shows in CSV, Markdown, XLSX and on the terminal.
