@@ -8,12 +8,13 @@ problems listed); any other exception is a traceback for the user.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,5 +68,22 @@ def test_edited_logs_give_costs_or_an_input_error(
             path = folder / f"{log}.csv"
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
             _apply(frame, what, i, j, value).to_csv(path, index=False)
-        with contextlib.suppress(RapportError):  # anything else fails the test
-            api.estimate(folder / "config.yaml", by=["ethnicity"])
+        try:
+            result = api.estimate(folder / "config.yaml", by=["ethnicity"])
+        except RapportError:  # anything else fails the test
+            return
+        assert_sane_costs(result)
+
+
+def assert_sane_costs(result: api.Result) -> None:
+    """Costs that were computed are finite and >= 0, and the women's add up to the total."""
+    per_unit, per_woman = result.tables["per_unit"], result.tables["per_woman"]
+    for frame, column in ((per_unit, "total_cost"), (per_woman, "total_cost")):
+        values = frame[column].to_numpy(dtype=float)
+        assert np.isfinite(values).all(), column
+        assert (values >= -1e-9).all(), column
+    everyone = per_unit[per_unit["site"] == "all"].iloc[0]
+    assert per_woman["total_cost"].sum() == pytest.approx(everyone["women_cost"], rel=1e-9)
+    assert everyone["total_cost"] == pytest.approx(
+        everyone["women_cost"] + everyone["unit_level_cost"], rel=1e-9
+    )

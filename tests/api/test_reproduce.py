@@ -6,7 +6,10 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from tests.helpers import invoke
+
+from rapport_cost import api
 
 ROOT = Path(__file__).parents[2]
 PUBLISHED = ROOT / "data" / "published"
@@ -15,6 +18,22 @@ PUBLISHED = ROOT / "data" / "published"
 def test_reproduce_all_passes() -> None:
     result = invoke(["reproduce", "--all"], code=0)
     assert "pssru-2024" in result.stdout
+
+
+def test_reproduce_all_compares_every_published_cell() -> None:
+    # exit 0 alone would also pass if nothing were compared: every table of the manifest
+    # must be checked, with all its rows and at least one compared column
+    checked = api.reproduce(every=True).tables["reproduced"]
+    manifest = yaml.safe_load((PUBLISHED / "manifest.yaml").read_text(encoding="utf-8"))
+    expected = [
+        (name, t["table"], len(pd.read_csv(PUBLISHED / t["expected"])))
+        for name, entry in manifest.items()
+        for t in entry["tables"]
+    ]
+    got = list(zip(checked["name"], checked["table"], checked["rows"], strict=True))
+    assert got == expected
+    assert (checked["columns"] >= 1).all()
+    assert (checked["differences"] == 0).all()
 
 
 def _copy_published(tmp_path: Path) -> Path:
