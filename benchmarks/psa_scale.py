@@ -75,7 +75,7 @@ def loop(built: api.Built, design: core.PsaDesign, sampling: str, n: int) -> Non
     for i in range(n):
         theta = base.copy()
         theta[design.columns] = x[i]
-        costs(theta[np.newaxis, :], terms, usage, built.config.perspective).total
+        _ = costs(theta[np.newaxis, :], terms, usage, built.config.perspective).total
 
 
 def peak_memory(built: api.Built, draws: int, sampling: str) -> int:

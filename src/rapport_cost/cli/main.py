@@ -14,3 +14,5 @@ from rapport_cost.cli.app import app
 def main() -> None:
     """Run ``rapport-cost``."""
     app()
+
+__all__ = ["app", "main"]
