@@ -15,4 +15,5 @@ def main() -> None:
     """Run ``rapport-cost``."""
     app()
 
+
 __all__ = ["app", "main"]

@@ -40,6 +40,12 @@ from rapport_cost.config.distributions import (
     Triangular,
     Uniform,
 )
+from rapport_cost.config.durations import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    describe_days,
+    parse_duration,
+)
 from rapport_cost.config.manifest import (
     PublishedEntry,
     PublishedManifest,
@@ -74,7 +80,9 @@ from rapport_cost.config.schema import (
     Costing,
     CostingConfig,
     Discounting,
+    Duration,
     EmployerNI,
+    FollowUp,
     Inflation,
     LogColumn,
     Logs,
@@ -97,6 +105,8 @@ from rapport_cost.config.schema import (
 )
 
 __all__ = [
+    "DAYS_PER_MONTH",
+    "DAYS_PER_YEAR",
     "DIST_TYPES",
     "PERSPECTIVE_PAYERS",
     "POLICY_ACTIONS",
@@ -112,9 +122,11 @@ __all__ = [
     "Discounting",
     "Distribution",
     "DocPath",
+    "Duration",
     "EmployerNI",
     "FinancialYear",
     "Fixed",
+    "FollowUp",
     "Gamma",
     "Hours",
     "IndexVariant",
@@ -165,8 +177,10 @@ __all__ = [
     "Uniform",
     "WorkingTime",
     "build_context",
+    "describe_days",
     "format_path",
     "override_path_problem",
+    "parse_duration",
     "problem_from_error",
     "resolve_loc",
     "validate_config",

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     ValidationInfo,
     field_validator,
@@ -37,6 +38,7 @@ from rapport_cost.config.base import (
     _at,
     _fmt,
 )
+from rapport_cost.config.durations import DAYS_PER_MONTH, describe_days, parse_duration
 from rapport_cost.config.numbers import (
     Hours,
     Money,
@@ -298,6 +300,40 @@ class Site(Strict):
     admissions: int | None = Field(None, ge=0)
 
 
+def _duration(v: Any) -> float:
+    return parse_duration(v)
+
+
+Duration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
+"""A length of time in days, written ``24 months``, ``3 years``, ``730 days`` or a number."""
+
+
+class FollowUp(Strict):
+    """Costs within a follow-up horizon under incomplete follow-up (METHODS §9).
+
+    ``horizon``: the mean cost per woman within this time of her origin; ``interval``: the
+    length of the partition (cumulative cost curve, partitioned estimators);
+    ``data_cutoff``: the day the logs were cut (default: the last date in the logs);
+    ``estimator``: the one reported first (default Bang–Tsiatis partitioned).
+    """
+
+    origin: Literal["admission", "discharge"] = "admission"
+    horizon: Duration = 730.5
+    interval: Duration = DAYS_PER_MONTH
+    data_cutoff: datetime.date | None = None
+    estimator: Literal["btp", "bt", "zt", "lin", "cc", "ad"] = "btp"
+
+    @model_validator(mode="after")
+    def _interval_within_horizon(self) -> Self:
+        if self.interval > self.horizon:
+            msg = (
+                f"interval ({describe_days(self.interval)}) must not be longer than the "
+                f"horizon ({describe_days(self.horizon)})"
+            )
+            raise ValueError(msg)
+        return self
+
+
 class StudyPeriod(Strict):
     """The study window; default: first to last activity date in the logs."""
 
@@ -329,6 +365,8 @@ LogColumn = Literal[
     "minutes",
     "admission_date",
     "discharge_date",
+    "withdrawal_date",
+    "death_date",
     "month",
     "role",
     "activity",
@@ -480,6 +518,7 @@ class CostingConfig(Strict):
     psa: PsaSettings = PsaSettings()
     bootstrap: BootstrapSettings = BootstrapSettings()
     scale_up: ScaleUp | None = None
+    follow_up: FollowUp = FollowUp()
 
     @field_validator("programme_costs", mode="before")
     @classmethod

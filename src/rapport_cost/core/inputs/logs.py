@@ -39,6 +39,8 @@ REQUIRED = {
     "women": ("woman_id", "site", "admission_date"),
     "staff_time": ("site", "month", "role", "hours"),
 }
+#: Optional columns of the women log that end a woman's follow-up (METHODS F-2).
+END_COLUMNS = ("withdrawal_date", "death_date")
 _TRUE = ("yes", "y", "true", "1")
 _FALSE = ("no", "n", "false", "0")
 
@@ -90,7 +92,7 @@ class CleanLogs:
     @property
     def subgroup_columns(self) -> list[str]:
         """Columns of the women table other than the canonical ones."""
-        canonical = {"woman_id", "site", "admission_date", "discharge_date"}
+        canonical = {"woman_id", "site", "admission_date", "discharge_date", *END_COLUMNS}
         return [c for c in self.women.columns if c not in canonical]
 
 
@@ -641,6 +643,7 @@ def _women(
             "site": site.categorical(sites),
             "admission_date": adm,
             "discharge_date": dis,
+            **_end_dates(table, cfg, problems, fmt, adm),
         }
     )
     for col in frame.columns:
@@ -648,6 +651,45 @@ def _women(
             f = _Factor.of(frame, col)
             out[col] = pd.Categorical.from_codes(f.codes, pd.Index(f.uniques, dtype=object))
     return out, ids
+
+
+def _end_dates(
+    table: LogTable, cfg: CostingConfig, problems: _Problems, fmt: str, adm: DateArray
+) -> dict[str, DateArray]:
+    """The withdrawal and death dates the women log has, checked (METHODS F-2).
+
+    Each must follow the admission and not follow the data cut-off (when the config
+    states one); a woman has at most one of the two.
+    """
+    out: dict[str, DateArray] = {}
+    cutoff = cfg.follow_up.data_cutoff
+    for col in END_COLUMNS:
+        if col not in table.frame.columns:
+            continue
+        d = _date_column(table, problems, col, fmt, required=False)
+        given = ~np.isnat(d)
+        early = given & ~np.isnat(adm) & (d < adm)
+        problems.add(table, early, col, "is before the admission_date", "end_before_admission")
+        if cutoff is not None:
+            late = given & (d > np.datetime64(cutoff))
+            problems.add(
+                table,
+                late,
+                col,
+                f"is after the data cut-off (follow_up.data_cutoff: {cutoff})",
+                "after_cutoff",
+            )
+        out[col] = d
+    if len(out) == len(END_COLUMNS):
+        both = ~np.isnat(out["withdrawal_date"]) & ~np.isnat(out["death_date"])
+        problems.add(
+            table,
+            both,
+            "death_date",
+            "give a withdrawal_date or a death_date, not both (follow-up ends at the first)",
+            "withdrawal_and_death",
+        )
+    return out
 
 
 def _contacts(
@@ -667,6 +709,11 @@ def _contacts(
     types = tuple(cfg.contact_types)
     ctype = _known(table, problems, "contact_type", set(types), "contact_type")
     date = _date_column(table, problems, "date", fmt, required=True)
+    if cfg.follow_up.data_cutoff is not None:
+        cutoff = cfg.follow_up.data_cutoff
+        late = ~np.isnat(date) & (date > np.datetime64(cutoff))
+        msg = f"is after the data cut-off (follow_up.data_cutoff: {cutoff})"
+        problems.add(table, late, "date", msg, "after_cutoff")
     duration = _number_column(table, problems, "duration_min", required=True)
     prep = _number_column(table, problems, "prep_min", required=False)
     travel = _number_column(table, problems, "travel_min", required=False)
@@ -836,6 +883,25 @@ def _woman_fits(
             )
         ],
     )
+    for end in END_COLUMNS:
+        if end not in women.columns:
+            continue
+        last = _take(women[end].to_numpy(), woman, np.datetime64("NaT"))
+        after = has & ~np.isnat(date) & ~np.isnat(last) & (date > last)
+        what = end.removesuffix("_date")
+        problems.add(
+            table,
+            after,
+            columns[1],
+            [
+                f"{c}is after the woman's {what} ({str(e)[:10]}, women log row {r}): no cost "
+                "can follow the end of her follow-up"
+                for c, e, r in zip(
+                    session(after, ""), last[after], women_rows[woman[after]], strict=True
+                )
+            ],
+            f"after_{what}",
+        )
 
 
 def _facilitators(
