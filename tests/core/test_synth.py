@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from rapport_cost.synth.expected import expected_contacts, expected_women, women_for_contacts
-from rapport_cost.synth.generate import SynthLogs, generate_logs
+from rapport_cost.synth.generate import FollowUpEnds, SynthLogs, generate_logs
 from rapport_cost.synth.model import CONTACT_TYPES, MAX_FOLLOW_UP_DAYS, SITES
 
 START = datetime.date(2025, 4, 1)
@@ -362,3 +362,41 @@ def test_million_contacts() -> None:
 def test_bad_arguments(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"n_women|n_contacts|days"):
         generate_logs(rng=np.random.default_rng(0), **kwargs)
+
+
+# ------------------------------------------------------------ follow-up ends (METHODS F-2)
+
+
+def test_default_ends_leave_the_logs_unchanged() -> None:
+    plain = generate_logs(n_women=120, rng=np.random.default_rng(9))
+    ended = generate_logs(n_women=120, rng=np.random.default_rng(9), ends=FollowUpEnds())
+    for name in ("contacts", "attendance", "women", "staff_time"):
+        pd.testing.assert_frame_equal(getattr(plain, name), getattr(ended, name))
+    assert "death_date" not in plain.women.columns
+
+
+def test_nothing_is_logged_after_a_womans_end_of_follow_up() -> None:
+    ends = FollowUpEnds(withdrawal_rate=0.3, death_rate=0.05, cutoff_days=800)
+    logs = generate_logs(n_women=1500, rng=np.random.default_rng(4), ends=ends)
+    women = logs.women.set_index("woman_id")
+    end = pd.to_datetime(women["admission_date"]) + pd.Timedelta(days=MAX_FOLLOW_UP_DAYS)
+    for col in ("withdrawal_date", "death_date"):
+        given = women[col] != ""
+        end[given] = np.minimum(end[given], pd.to_datetime(women.loc[given, col]))
+    end = np.minimum(end, pd.Timestamp(START) + pd.Timedelta(days=800))
+    one = logs.contacts[logs.contacts["woman_id"] != ""]
+    assert (pd.to_datetime(one["date"]).to_numpy() <= end[one["woman_id"]].to_numpy()).all()
+    dates = logs.contacts.set_index("contact_id")["date"]
+    att = logs.attendance
+    assert (
+        pd.to_datetime(dates[att["contact_id"]]).to_numpy() <= end[att["woman_id"]].to_numpy()
+    ).all()
+    # at most one of the two per woman, never before admission
+    both = (women["withdrawal_date"] != "") & (women["death_date"] != "")
+    assert not both.any()
+    # withdrawal at 0.3 per woman-year, censored at the end of follow-up: with follow-up
+    # t = min(1095, 800 − admission day) = 800 − a days, a uniform on 0..364, the chance of
+    # a withdrawal first is 0.3/0.35 · (1 − e^(−0.35 t/365.25)), whose mean over t is
+    # 0.3804 (numerically); 1,500 women give an SE of √(0.38 · 0.62/1500) = 0.0125
+    share = float((women["withdrawal_date"] != "").mean())
+    assert abs(share - 0.3804) < 4 * 0.0125

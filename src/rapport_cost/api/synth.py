@@ -12,7 +12,7 @@ from rapport_cost.api.base import Result
 from rapport_cost.errors import Problem, UsageError
 from rapport_cost.fileio.bundled import default_config_path
 from rapport_cost.fileio.export import write_outputs
-from rapport_cost.synth.generate import generate_logs
+from rapport_cost.synth.generate import FollowUpEnds, generate_logs
 
 #: The seed and size of the bundled example in data/example (data/README.md).
 EXAMPLE_SEED = 20261127
@@ -40,11 +40,17 @@ def synth(
     n_contacts: int | None = None,
     seed: int = EXAMPLE_SEED,
     force: bool = False,
+    withdrawal_rate: float = 0.0,
+    death_rate: float = 0.0,
+    cutoff_days: int | None = None,
 ) -> Result:
     """Write synthetic logs and a config that costs them to the folder ``out``.
 
     The files are ``contacts.csv``, ``attendance.csv``, ``women.csv``, ``staff_time.csv``
     and ``config.yaml`` (the default config reading them) plus ``manifest.json``.
+    ``withdrawal_rate`` and ``death_rate`` (per woman-year) and ``cutoff_days`` (after the
+    study start) end the women's follow-up: the women log then has ``withdrawal_date``
+    and ``death_date`` columns, and nothing after a woman's end is logged.
 
     Raises
     ------
@@ -58,7 +64,17 @@ def synth(
     if size is None or size < 1:
         msg = f"the number of women or contacts must be at least 1, got {size}"
         raise UsageError(msg, [Problem(msg)])
-    logs = generate_logs(n_women=n_women, n_contacts=n_contacts, rng=np.random.default_rng(seed))
+    for name, rate in (("--withdrawal-rate", withdrawal_rate), ("--death-rate", death_rate)):
+        if not 0 <= rate < 50:
+            msg = f"{name} must be a rate per woman-year >= 0 (e.g. 0.05), got {rate!r}"
+            raise UsageError(msg, [Problem(msg)])
+    ends = FollowUpEnds(withdrawal_rate, death_rate, cutoff_days)
+    try:
+        logs = generate_logs(
+            n_women=n_women, n_contacts=n_contacts, rng=np.random.default_rng(seed), ends=ends
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc), [Problem(str(exc))]) from None
     tables = {
         "contacts": logs.contacts,
         "attendance": logs.attendance,
@@ -72,7 +88,14 @@ def synth(
     envelope = Result(
         command="synth",
         tables={},
-        settings={"seed": seed, "women": n_women, "contacts": n_contacts},
+        settings={
+            "seed": seed,
+            "women": n_women,
+            "contacts": n_contacts,
+            "withdrawal_rate": withdrawal_rate,
+            "death_rate": death_rate,
+            "cutoff_days": cutoff_days,
+        },
     ).envelope()
     write_outputs(
         out,

@@ -160,6 +160,9 @@ class _Cohort:
     admission: Int64Array  # day offset from the study start
     discharge: Int64Array
     took_up: BoolArray
+    end: Int64Array  # last day of follow-up: the cap, her withdrawal or death, the cut-off
+    withdrawal: Int64Array  # day of withdrawal, -1 if none
+    death: Int64Array  # day of death, -1 if none
 
 
 @dataclass
@@ -182,6 +185,13 @@ class _Part:
     def __len__(self) -> int:
         return int(self.site.size)
 
+    def within(self, end: Int64Array) -> _Part:
+        """The contacts on or before their woman's last day of follow-up (``end``)."""
+        keep = self.day <= end[self.woman]
+        if keep.all():
+            return self
+        return _Part(**{k: v[keep] for k, v in vars(self).items()})
+
 
 def _travel(
     site: Int64Array, in_person: bool, rng: np.random.Generator
@@ -195,14 +205,51 @@ def _travel(
     return np.rint(miles * MINUTES_PER_MILE).astype(np.int64), miles
 
 
-def _draw_cohort(n_women: int, days: int, rng: np.random.Generator) -> _Cohort:
+@dataclass(frozen=True)
+class FollowUpEnds:
+    """How the women's follow-up ends, for censored follow-up (METHODS F-2).
+
+    Parameters
+    ----------
+    withdrawal_rate, death_rate
+        Hazards per woman-year from admission (exponential times); 0 for none.
+    cutoff_days
+        The data cut-off, in days after the study start: nothing later is logged.
+    """
+
+    withdrawal_rate: float = 0.0
+    death_rate: float = 0.0
+    cutoff_days: int | None = None
+
+
+def _draw_cohort(n_women: int, days: int, rng: np.random.Generator, ends: FollowUpEnds) -> _Cohort:
     site = rng.choice(len(SITES), size=n_women, p=site_weights()).astype(np.int64)
     admission = rng.integers(0, days, size=n_women, dtype=np.int64)
     order = np.lexsort((site, admission))  # ids follow admission order
     site, admission = site[order], admission[order]
     stay = STAY.draw(n_women, rng)
     took_up = rng.random(n_women) >= P_DECLINE
-    return _Cohort(site, admission, admission + stay, took_up)
+    discharge = admission + stay
+    end = admission + MAX_FOLLOW_UP_DAYS
+    withdrawal = np.full(n_women, -1, dtype=np.int64)
+    death = np.full(n_women, -1, dtype=np.int64)
+    # drawn only when asked for, so that the default cohort is the same for a seed
+    for rate, day in ((ends.withdrawal_rate, withdrawal), (ends.death_rate, death)):
+        if rate > 0:
+            at = admission + np.floor(rng.exponential(365.25 / rate, n_women)).astype(np.int64)
+            day[:] = np.where(at < end, at, -1)
+    both = (withdrawal >= 0) & (death >= 0)
+    first_withdrawal = both & (withdrawal <= death)
+    death[first_withdrawal] = -1  # follow-up ends at the first of the two
+    withdrawal[both & ~first_withdrawal] = -1
+    for day in (withdrawal, death):
+        end = np.where(day >= 0, np.minimum(end, day), end)
+    if ends.cutoff_days is not None:
+        end = np.minimum(end, ends.cutoff_days)
+        withdrawal[withdrawal > ends.cutoff_days] = -1
+        death[death > ends.cutoff_days] = -1
+    discharge = np.where(death >= 0, np.minimum(discharge, death), discharge)
+    return _Cohort(site, admission, discharge, took_up, end, withdrawal, death)
 
 
 def _one_to_ones(cohort: _Cohort, rng: np.random.Generator) -> _Part:
@@ -269,14 +316,11 @@ def _attendances(
     if shared.delay is None or shared.engaged is None:
         women = np.flatnonzero(cohort.took_up)
         lo = cohort.admission[women]
-        hi = cohort.discharge[women] - 1  # the discharge day itself is not counted
+        hi = np.minimum(cohort.discharge[women] - 1, cohort.end[women])  # not the discharge day
     else:
         women = np.flatnonzero(cohort.took_up & (rng.random(n_women) < shared.take_up))
         lo = cohort.discharge[women] + 1 + shared.delay.draw(women.size, rng)
-        hi = np.minimum(
-            lo + shared.engaged.draw(women.size, rng),
-            cohort.admission[women] + MAX_FOLLOW_UP_DAYS,
-        )
+        hi = np.minimum(lo + shared.engaged.draw(women.size, rng), cohort.end[women])
     first = np.asarray([first_slot(w, start) for w in shared.weekday], dtype=np.int64)
     owner, day = _slots(lo, hi, first[cohort.site[women]], shared.period)
     keep = rng.random(owner.size) < shared.p_attend
@@ -402,6 +446,7 @@ def generate_logs(
     rng: np.random.Generator,
     start: datetime.date = datetime.date(2025, 4, 1),
     days: int = 365,
+    ends: FollowUpEnds = FollowUpEnds(),
 ) -> SynthLogs:
     """Generate realistic synthetic activity logs.
 
@@ -424,6 +469,10 @@ def generate_logs(
     days
         Length of the study period in days (at least 1). Activity of the women
         admitted in it runs until up to :data:`MAX_FOLLOW_UP_DAYS` after admission.
+    ends
+        Withdrawals, deaths and a data cut-off (default none): no activity is logged
+        after a woman's end of follow-up, and the women log gets ``withdrawal_date`` and
+        ``death_date`` columns when their rates are above 0.
 
     Returns
     -------
@@ -462,8 +511,11 @@ def generate_logs(
         msg = f"n_women must be >= 1, got {size}"
         raise ValueError(msg)
 
-    cohort = _draw_cohort(size, days, rng)
-    parts = [_one_to_ones(cohort, rng), _remote(cohort, rng)]
+    if ends.cutoff_days is not None and ends.cutoff_days < days:
+        msg = f"the cut-off ({ends.cutoff_days} days) must not be before the study's end ({days})"
+        raise ValueError(msg)
+    cohort = _draw_cohort(size, days, rng, ends)
+    parts = [_one_to_ones(cohort, rng).within(cohort.end), _remote(cohort, rng).within(cohort.end)]
     att_woman: list[Int64Array] = []
     att_row: list[Int64Array] = []
     offset = sum(len(p) for p in parts)
@@ -476,7 +528,23 @@ def generate_logs(
         parts.append(part)
         offset += len(part)
 
-    return _assemble(cohort, parts, att_woman, att_row, start, days, rng)
+    logs = _assemble(cohort, parts, att_woman, att_row, start, days, rng)
+    return _with_ends(logs, cohort, start, ends)
+
+
+def _with_ends(
+    logs: SynthLogs, cohort: _Cohort, start: datetime.date, ends: FollowUpEnds
+) -> SynthLogs:
+    """The women log with ``withdrawal_date`` and ``death_date`` when they are simulated."""
+    women = logs.women
+    for col, rate, day in (
+        ("withdrawal_date", ends.withdrawal_rate, cohort.withdrawal),
+        ("death_date", ends.death_rate, cohort.death),
+    ):
+        if rate > 0:
+            dates = np.datetime64(start, "D") + np.maximum(day, 0)
+            women[col] = np.where(day >= 0, np.datetime_as_string(dates, unit="D"), "")
+    return logs
 
 
 def _assemble(
@@ -500,7 +568,7 @@ def _assemble(
     number = np.empty(n, dtype=np.int64)
     number[order] = np.arange(n)
 
-    last_day = int(max(day.max(initial=0), cohort.discharge.max()))
+    last_day = int(max(day.max(initial=0), cohort.discharge.max(), cohort.end.max()))
     iso = np.datetime_as_string(np.datetime64(start, "D") + np.arange(last_day + 1), unit="D")
     woman_ids = _ids("W", n_women, max(5, len(str(n_women))))
     contact_ids = _ids("C", n, max(7, len(str(n))))
