@@ -176,6 +176,10 @@ def test_women_plus_unit_lines_equal_the_total(
     by_woman = np.bincount(timeline.woman, c.timeline(0), minlength=len(r["ids"]))
     np.testing.assert_allclose(by_woman, c.woman[0], rtol=1e-9, atol=1e-9)
     assert (timeline.day >= 0).all()
+    # a linear statistic of the cells priced through the engine is the same statistic of
+    # the cells' costs
+    w = np.linspace(0.5, 1.5, timeline.woman.size)
+    assert c.timeline_weighted(w)[0] == pytest.approx(float(w @ c.timeline(0)), rel=1e-9, abs=1e-9)
     # no cost is negative
     assert (r["woman"] >= -1e-12).all()
     assert (r["lines"] >= -1e-12).all()

@@ -240,12 +240,22 @@ class Costs:
             raise ValueError(msg)
         return np.asarray(self.usage.timeline.q @ self.prices[row], dtype=np.float64)
 
-    def weighted(self, q: Vector) -> Vector:
-        """Shape ``(n_rows,)``: the cost of a quantity vector ``q`` of shape ``(n_drivers,)``.
+    def timeline_weighted(self, weights: Vector) -> Vector:
+        """Shape ``(n_rows,)``: ``Σ_cells weights · cost`` of the timeline, at every row.
 
-        For an analysis that reduces the usage model to one vector of quantities that
-        is linear in the costs (a follow-up estimator's weights applied to a timeline).
+        For a statistic that is linear in the costs of the timeline's cells (a follow-up
+        estimator, whose weights depend only on the women's times): the weights first
+        reduce the quantities to one vector, so that each row of prices is one dot product.
+
+        Parameters
+        ----------
+        weights
+            Shape ``(n_cells,)``, one per cell of the usage model's timeline.
         """
+        if self.usage.timeline is None:
+            msg = "the usage model has no timeline (build_usage(..., timeline=True))"
+            raise ValueError(msg)
+        q = self.usage.timeline.q.T @ weights  # (n_drivers,)
         return np.asarray(self.prices @ q, dtype=np.float64)
 
 
