@@ -197,16 +197,22 @@ def main() -> None:
     est, est_se = "rapport-cost, every estimator", "rapport-cost, every estimator and SEs"
     for label, key in (("every estimator", est), ("with the analytic SEs", est_se)):
         r_w, r_c = wall["pandas BTP [peer]"] / wall[key], cpu["pandas BTP [peer]"] / cpu[key]
-        print(f"    pandas / rapport-cost, {label}: {r_w:.1f}× wall, {r_c:.1f}× CPU "
-              f"(target ≥ 5×: {verdict(r_w >= 5)} wall, {verdict(r_c >= 5)} CPU)")  # fmt: skip
+        print(
+            f"    pandas / rapport-cost, {label}: {r_w:.1f}× wall, {r_c:.1f}× CPU "
+            f"(target ≥ 5×: {verdict(r_w >= 5)} wall, {verdict(r_c >= 5)} CPU)"
+        )
     b_key = f"bootstrap_follow_up, B = {args.resamples}"
     r_w, r_c = wall[b_key] / wall[est], cpu[b_key] / cpu[est]
-    print(f"(b) bootstrap / one estimate: {r_w:.1f}× wall, {r_c:.1f}× CPU "
-          f"(target ≤ 10×: {verdict(r_w <= 10)} wall, {verdict(r_c <= 10)} CPU)")  # fmt: skip
+    print(
+        f"(b) bootstrap / one estimate: {r_w:.1f}× wall, {r_c:.1f}× CPU "
+        f"(target ≤ 10×: {verdict(r_w <= 10)} wall, {verdict(r_c <= 10)} CPU)"
+    )
     b = out[b_key]
     for name, se in zip(b.estimators, b.se, strict=True):
-        print(f"    {name:>3}: {result.estimates[name]:10.2f}  bootstrap SE {se:7.3f}  "
-              f"analytic SE {result.se[name]:7.3f}")  # fmt: skip
+        print(
+            f"    {name:>3}: {result.estimates[name]:10.2f}  bootstrap SE {se:7.3f}  "
+            f"analytic SE {result.se[name]:7.3f}"
+        )
     print("\npeak memory (tracemalloc, separate untimed runs):")
     for name in list(runs)[:4]:
         print(f"  {name:52} {peak_mib(runs[name]):8.1f} MiB")

@@ -22,9 +22,27 @@ from rapport_cost.errors import RapportError
 
 CONFIG = Path(__file__).parents[1] / "configs" / "rapport.yaml"
 VALUES = st.sampled_from(
-    [0, -1, 1e9, 0.5, 1.5, 100, -0.5, True, None, "x", "", "2025/26", "gamma", [], {},
-     {"type": "beta", "mean": 2, "se": 1}, {"value": -3}, {"type": "gamma", "mean": 1}]
-)  # fmt: skip
+    [
+        0,
+        -1,
+        1e9,
+        0.5,
+        1.5,
+        100,
+        -0.5,
+        True,
+        None,
+        "x",
+        "",
+        "2025/26",
+        "gamma",
+        [],
+        {},
+        {"type": "beta", "mean": 2, "se": 1},
+        {"value": -3},
+        {"type": "gamma", "mean": 1},
+    ]
+)
 
 
 def _paths(node: object, prefix: str = "") -> list[str]:

@@ -23,10 +23,38 @@ from rapport_cost.errors import RapportError
 CASE = Path(__file__).parent / "cases" / "small"
 LOGS = ("contacts", "attendance", "women")
 CELLS = st.sampled_from(
-    ["", " ", "x", "-1", "0", "1e9", "N/A", "nan", "2025-01-05", "2025-02-30", "C1", "C2",
-     "W1", "W9", "a", "b", "psw", "psw;psw", ";", "yes", "no", "group", "one_to_one",
-     "=1+1", '"', "a,b", "\n", "W1 ", "1.5"]
-)  # fmt: skip
+    [
+        "",
+        " ",
+        "x",
+        "-1",
+        "0",
+        "1e9",
+        "N/A",
+        "nan",
+        "2025-01-05",
+        "2025-02-30",
+        "C1",
+        "C2",
+        "W1",
+        "W9",
+        "a",
+        "b",
+        "psw",
+        "psw;psw",
+        ";",
+        "yes",
+        "no",
+        "group",
+        "one_to_one",
+        "=1+1",
+        '"',
+        "a,b",
+        "\n",
+        "W1 ",
+        "1.5",
+    ]
+)
 EDIT = st.tuples(
     st.sampled_from(LOGS),
     st.sampled_from(["cell", "drop_row", "copy_row", "drop_column", "rename", "repeat"]),

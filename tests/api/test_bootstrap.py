@@ -434,8 +434,14 @@ def test_cli_writes_replicates_and_histogram_and_reproduces(tmp_path: Path) -> N
     out = tmp_path / "out"
     invoke(["bootstrap", "--resamples", "999", "--by", "parity", "-o", str(out), "-q"], code=0)
     names = {p.name for p in out.iterdir()}
-    assert {"bootstrap_ci.csv", "clusters.csv", "manifest.json", "bootstrap_histogram.png",
-            "bootstrap_replicates.csv", "bootstrap_replicates.parquet"} <= names  # fmt: skip
+    assert {
+        "bootstrap_ci.csv",
+        "clusters.csv",
+        "manifest.json",
+        "bootstrap_histogram.png",
+        "bootstrap_replicates.csv",
+        "bootstrap_replicates.parquet",
+    } <= names
     reps = pd.read_parquet(out / "bootstrap_replicates.parquet")
     assert reps["resample"].tolist() == list(range(1, 1000))
     table = pd.read_csv(out / "bootstrap_ci.csv")

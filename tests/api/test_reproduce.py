@@ -81,8 +81,9 @@ def test_reproduce_from_a_folder_with_neutralised_text(tmp_path: Path) -> None:
     women = case / "women.csv"
     women.write_text(women.read_text().replace("Asian", "=Asian"))
     out = tmp_path / "out"
-    invoke(["estimate", "-c", str(case / "config.yaml"), "--by", "ethnicity", "-o", str(out)],
-           code=0)  # fmt: skip
+    invoke(
+        ["estimate", "-c", str(case / "config.yaml"), "--by", "ethnicity", "-o", str(out)], code=0
+    )
     assert "'=Asian" in (out / "by_ethnicity.csv").read_text()
     invoke(["reproduce", "--from", str(out)], code=0)
 
@@ -98,10 +99,17 @@ def test_reproduce_from_a_project_moved_elsewhere(tmp_path: Path) -> None:
     config = project / "inputs" / "config.yaml"
     invoke(["estimate", "-c", str(config), "-o", str(project / "out" / "estimate")], code=0)
     invoke(
-        ["scenarios", "-c", str(config), "--scenarios", str(spec), "-o",
-         str(project / "out" / "scenarios")],
+        [
+            "scenarios",
+            "-c",
+            str(config),
+            "--scenarios",
+            str(spec),
+            "-o",
+            str(project / "out" / "scenarios"),
+        ],
         code=0,
-    )  # fmt: skip
+    )
     moved = tmp_path / "after"
     shutil.move(project, moved)
     for name in ("estimate", "scenarios"):

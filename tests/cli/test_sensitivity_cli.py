@@ -16,10 +16,22 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def test_dsa_folder_has_tables_and_pngs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     invoke(
-        ["dsa", "-c", CONFIG, "--target", "45", "--two-way", "psw_rate", "room_rate",
-         "--points", "5", "-o", str(out)],
+        [
+            "dsa",
+            "-c",
+            CONFIG,
+            "--target",
+            "45",
+            "--two-way",
+            "psw_rate",
+            "room_rate",
+            "--points",
+            "5",
+            "-o",
+            str(out),
+        ],
         code=0,
-    )  # fmt: skip
+    )
     names = {p.name for p in out.iterdir()}
     assert {"tornado.csv", "threshold.csv", "two_way.csv", "fixed_parameters.csv"} <= names
     assert (out / "tornado.png").read_bytes()[:8] == PNG
@@ -112,8 +124,9 @@ def test_scale_up_without_units_is_a_usage_error(tmp_path: Path) -> None:
 
     cfg = yaml.safe_load(Path(CONFIG).read_text())
     del cfg["scale_up"]
-    cfg["logs"] = {k: str(Path(CONFIG).parent / v) if isinstance(v, str) else v
-                   for k, v in cfg["logs"].items()}  # fmt: skip
+    cfg["logs"] = {
+        k: str(Path(CONFIG).parent / v) if isinstance(v, str) else v for k, v in cfg["logs"].items()
+    }
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg))
     err = invoke(["scale-up", "-c", str(path)], code=2).stderr

@@ -272,8 +272,16 @@ def test_summary_by_hand() -> None:
     summary = psa.summary_table(psa.describe_outputs(out), np.array([[1, 2], [3, 4]]), ["a", "all"])
     row = summary.iloc[0]
     assert list(summary.columns) == [
-        "site", "quantity", "deterministic", "mean", "sd", "median", "q025", "q975", "mcse"
-    ]  # fmt: skip
+        "site",
+        "quantity",
+        "deterministic",
+        "mean",
+        "sd",
+        "median",
+        "q025",
+        "q975",
+        "mcse",
+    ]
     assert (row["site"], row["quantity"], row["deterministic"]) == ("a", "mean_cost_per_woman", 1)
     sd = math.sqrt(999 * 1000 / 12)
     assert_allclose(

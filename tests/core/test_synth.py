@@ -28,17 +28,32 @@ ONE_TO_ONE = {"one_to_one", "one_to_one_remote"}
 
 COLUMNS = {
     "contacts": [
-        "contact_id", "site", "date", "contact_type", "woman_id", "facilitators",
-        "duration_min", "prep_min", "travel_min", "miles", "attended", "other_attendees",
+        "contact_id",
+        "site",
+        "date",
+        "contact_type",
+        "woman_id",
+        "facilitators",
+        "duration_min",
+        "prep_min",
+        "travel_min",
+        "miles",
+        "attended",
+        "other_attendees",
         "capacity",
     ],
     "attendance": ["contact_id", "woman_id", "minutes"],
     "women": [
-        "woman_id", "site", "admission_date", "discharge_date", "ethnicity", "age_group",
+        "woman_id",
+        "site",
+        "admission_date",
+        "discharge_date",
+        "ethnicity",
+        "age_group",
         "parity",
     ],
     "staff_time": ["site", "month", "role", "activity", "hours"],
-}  # fmt: skip
+}
 
 
 @functools.cache

@@ -152,16 +152,55 @@ def test_spreadsheet_rows_without_quotes_match_the_csv_module(
 
 #: Cells that a reader may take for a number, a date or a blank when they are none.
 ODD_CELLS = [
-    "", " ", "N/A", "NA", "NULL", "null", "#N/A", "nan", "NaN", "inf", "-inf", "Infinity",
-    "1e400", "-", "1,5", "0x1A", "1_000", " 5", "5 ", "+5", ".5", "5.", "1e2", "-0", "-1",
-    "2025-02-30", "2025-04-31", "2024-02-29", "2025-02-29", "2025-4-1", " 2025-01-05",
-    "2025-01-05 ", "2025-01-05T00:00", "2025-01-05 00:00", "05/01/2025", "20250105",
-]  # fmt: skip
+    "",
+    " ",
+    "N/A",
+    "NA",
+    "NULL",
+    "null",
+    "#N/A",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e400",
+    "-",
+    "1,5",
+    "0x1A",
+    "1_000",
+    " 5",
+    "5 ",
+    "+5",
+    ".5",
+    "5.",
+    "1e2",
+    "-0",
+    "-1",
+    "2025-02-30",
+    "2025-04-31",
+    "2024-02-29",
+    "2025-02-29",
+    "2025-4-1",
+    " 2025-01-05",
+    "2025-01-05 ",
+    "2025-01-05T00:00",
+    "2025-01-05 00:00",
+    "05/01/2025",
+    "20250105",
+]
 CELLS = [  # (log, column) of a number or date cell, and the rows of that log
     ("contacts", col, 5)
-    for col in ("date", "duration_min", "prep_min", "travel_min", "miles", "other_attendees",
-                "capacity")
-] + [("women", col, 4) for col in ("admission_date", "discharge_date")]  # fmt: skip
+    for col in (
+        "date",
+        "duration_min",
+        "prep_min",
+        "travel_min",
+        "miles",
+        "other_attendees",
+        "capacity",
+    )
+] + [("women", col, 4) for col in ("admission_date", "discharge_date")]
 
 
 def _outcome(config: Path) -> object:

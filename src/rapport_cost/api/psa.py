@@ -82,8 +82,9 @@ def psa_sampler(
     cfg = built.config
     method: CorrelationMethod = cfg.psa.correlation_method
     try:
-        design = core.psa_design(built.prep.terms.table, cfg.correlations,
-                                 correlation_method=method)  # fmt: skip
+        design = core.psa_design(
+            built.prep.terms.table, cfg.correlations, correlation_method=method
+        )
     except ConfigError as exc:
         raise built.prep.loaded.error(exc.problems) from None
     notes = list(design.notes) + core.bound_warnings(design)

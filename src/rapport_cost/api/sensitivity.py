@@ -202,8 +202,15 @@ def _tornado_writer(
         hi_x = max([base, *shown["bar_max"].tolist()]) if n else base
         if target is not None:
             ax.axvline(target, color="#c0392b", linewidth=1.0, linestyle="--")
-            ax.text(target, n - 0.35, f" target {target:,.2f}", va="bottom", ha="left",
-                    fontsize=8, color="#c0392b")  # fmt: skip
+            ax.text(
+                target,
+                n - 0.35,
+                f" target {target:,.2f}",
+                va="bottom",
+                ha="left",
+                fontsize=8,
+                color="#c0392b",
+            )
             lo_x, hi_x = min(lo_x, target), max(hi_x, target)
         margin = 0.18 * max(hi_x - lo_x, span)
         ax.set_xlim(lo_x - margin, hi_x + margin)
@@ -220,13 +227,20 @@ def _tornado_writer(
         ]
         if shown["non_monotone"].any():
             handles.append(
-                Patch(facecolor="#d9d9d9", hatch="///", edgecolor="#7f7f7f",
-                      label="* non-monotone: min-max on a 21-point grid")
-            )  # fmt: skip
+                Patch(
+                    facecolor="#d9d9d9",
+                    hatch="///",
+                    edgecolor="#7f7f7f",
+                    label="* non-monotone: min-max on a 21-point grid",
+                )
+            )
         fig.legend(
-            handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8,
+            handles=handles,
+            loc="outside lower center",
+            ncols=len(handles),
+            fontsize=8,
             frameon=False,
-        )  # fmt: skip
+        )
         ax.grid(axis="x", color="#eeeeee")
         ax.set_axisbelow(True)
         fig.savefig(path, format="png", dpi=150, metadata={"Software": None})
@@ -255,8 +269,15 @@ def _two_way_writer(
         if target is not None and float(z.min()) < target < float(z.max()):
             cs = ax.contour(va, vb, z, levels=[target], colors="white", linewidths=1.5)
             ax.clabel(cs, fmt={target: f"target {target:,.2f}"}, fontsize=8)
-        ax.plot([a.base], [b.base], marker="o", linestyle="none", color="red", markersize=6,
-                label="base case")  # fmt: skip
+        ax.plot(
+            [a.base],
+            [b.base],
+            marker="o",
+            linestyle="none",
+            color="red",
+            markersize=6,
+            label="base case",
+        )
         ax.legend(loc="upper right", fontsize=8)
         ax.set_xlabel(a.name)
         ax.set_ylabel(b.name)
@@ -460,9 +481,14 @@ def _read_scenarios_file(path: Path) -> list[_ScenarioSpec]:
     for key in data:
         if key != "scenarios":
             problems.append(
-                Problem("unknown key (a scenarios file has only 'scenarios:')", source,
-                        doc.line_of((key,)), str(key), "unknown_key")
-            )  # fmt: skip
+                Problem(
+                    "unknown key (a scenarios file has only 'scenarios:')",
+                    source,
+                    doc.line_of((key,)),
+                    str(key),
+                    "unknown_key",
+                )
+            )
     adapter: TypeAdapter[dict[str, Scenario]] = TypeAdapter(dict[Key, Scenario])
     try:
         parsed = adapter.validate_python(data["scenarios"])
@@ -581,11 +607,19 @@ def _usage_signature(cfg: CostingConfig, terms: PriceTerms) -> tuple[Any, ...]:
         [(k, t.payer) for k, t in terms.roles.items()],
         [(k, t.unit, t.payer) for k, t in terms.resources.items()],
         [
-            (k, t.payer, t.per, t.role, t.count, t.site_counts, t.annuity_years is not None,
-             t.allocation_key)
+            (
+                k,
+                t.payer,
+                t.per,
+                t.role,
+                t.count,
+                t.site_counts,
+                t.annuity_years is not None,
+                t.allocation_key,
+            )
             for k, t in terms.programme.items()
         ],
-    )  # fmt: skip
+    )
 
 
 def _rebuild(built: Built, prep: Prepared) -> Built:
@@ -830,9 +864,14 @@ def _psa_values(
     )
     values = np.empty(draws)
     for chunk in core_psa.simulate(
-        design, sampler, terms, usage, cfg.perspective, n_draws=draws,
+        design,
+        sampler,
+        terms,
+        usage,
+        cfg.perspective,
+        n_draws=draws,
         chunk_size=cfg.psa.chunk_size,
-    ):  # fmt: skip
+    ):
         values[chunk.start : chunk.start + chunk.n] = per_admission(chunk.total, chunk.mean)
     if not np.all(np.isfinite(values)):
         msg = "the cost per admission is not finite for some PSA draws"

@@ -103,8 +103,14 @@ def progress_bar(label: str, *, quiet: bool) -> Iterator[Callable[[int, int], No
     if quiet or not stderr.is_terminal:
         yield None
         return
-    bar = ProgressBar(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=stderr, transient=True)  # fmt: skip
+    bar = ProgressBar(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    )
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:

@@ -31,9 +31,15 @@ OutputOpt = Annotated[
 
 #: Columns of the tornado shown on a terminal (files get every column).
 _TORNADO_COLUMNS = [
-    "parameter", "base_value", "low_value", "high_value", "low_result", "high_result",
-    "swing", "non_monotone",
-]  # fmt: skip
+    "parameter",
+    "base_value",
+    "low_value",
+    "high_value",
+    "low_result",
+    "high_result",
+    "swing",
+    "non_monotone",
+]
 
 
 def _input_value(x: float) -> str:

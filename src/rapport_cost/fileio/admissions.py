@@ -73,9 +73,14 @@ def read_admissions(path: Path, *, source: str) -> tuple[list[AdmissionRow], str
             problems.append(Problem("is missing", source, line, "unit", "missing_value"))
         elif unit in seen:
             problems.append(
-                Problem(f"duplicate unit {unit!r} (first at row {seen[unit]})", source, line,
-                        "unit", "duplicate")
-            )  # fmt: skip
+                Problem(
+                    f"duplicate unit {unit!r} (first at row {seen[unit]})",
+                    source,
+                    line,
+                    "unit",
+                    "duplicate",
+                )
+            )
         else:
             seen[unit] = line
         try:
@@ -84,9 +89,14 @@ def read_admissions(path: Path, *, source: str) -> tuple[list[AdmissionRow], str
             value = math.nan
         if not (math.isfinite(value) and value >= 0):
             problems.append(
-                Problem(f"must be a number >= 0, got {text_value!r}", source, line,
-                        "admissions_per_year", "invalid_number")
-            )  # fmt: skip
+                Problem(
+                    f"must be a number >= 0, got {text_value!r}",
+                    source,
+                    line,
+                    "admissions_per_year",
+                    "invalid_number",
+                )
+            )
         rows.append(
             AdmissionRow(
                 unit,

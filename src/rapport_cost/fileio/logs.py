@@ -104,9 +104,17 @@ def _decode_choice(raw: bytes, encoding: str) -> str:
 
 #: Canonical columns read as numbers and as dates when the whole column parses.
 NUMBER_COLUMNS = frozenset(
-    {"duration_min", "prep_min", "travel_min", "miles", "other_attendees", "capacity",
-     "minutes", "hours"}
-)  # fmt: skip
+    {
+        "duration_min",
+        "prep_min",
+        "travel_min",
+        "miles",
+        "other_attendees",
+        "capacity",
+        "minutes",
+        "hours",
+    }
+)
 DATE_COLUMNS = frozenset({"date", "admission_date", "discharge_date"})
 ISO_DATE = "%Y-%m-%d"
 #: Id columns, many distinct values: kept as plain text (other text is dictionary-encoded).

@@ -163,9 +163,12 @@ class _RoundedDist:
 
 #: Length of stay: log-normal with mean MEAN_STAY_DAYS.
 _STAY = _RoundedDist(
-    "lognormal", math.log(MEAN_STAY_DAYS) - STAY_SIGMA**2 / 2, STAY_SIGMA,
-    STAY_MIN_DAYS, STAY_MAX_DAYS,
-)  # fmt: skip
+    "lognormal",
+    math.log(MEAN_STAY_DAYS) - STAY_SIGMA**2 / 2,
+    STAY_SIGMA,
+    STAY_MIN_DAYS,
+    STAY_MAX_DAYS,
+)
 _REMOTE_DELAY = _RoundedDist("exponential", REMOTE_DELAY_MEAN, 0.0, 0, REMOTE_DELAY_MAX - 1)
 
 
@@ -196,27 +199,56 @@ class _Shared:
 
 
 _UNIT_GROUP = _Shared(
-    ctype=_GROUP, period=7, weekday=(2, 1, 3), take_up=1.0, delay=None, engaged=None,
-    p_attend=0.45, capacity=8, reserved=2, others_mean=0.5,
-    duration=_Choice((60, 90), (0.6, 0.4)), prep=_Choice((30,), (1.0,)),
-    p_volunteer=0.4, p_coordinator=0.1, in_person=True,
-)  # fmt: skip
+    ctype=_GROUP,
+    period=7,
+    weekday=(2, 1, 3),
+    take_up=1.0,
+    delay=None,
+    engaged=None,
+    p_attend=0.45,
+    capacity=8,
+    reserved=2,
+    others_mean=0.5,
+    duration=_Choice((60, 90), (0.6, 0.4)),
+    prep=_Choice((30,), (1.0,)),
+    p_volunteer=0.4,
+    p_coordinator=0.1,
+    in_person=True,
+)
 _CAFE_GROUP = _Shared(
-    ctype=_CAFE, period=14, weekday=(4, 3, 4), take_up=0.40,
+    ctype=_CAFE,
+    period=14,
+    weekday=(4, 3, 4),
+    take_up=0.40,
     delay=_RoundedDist("exponential", 28.0, 0.0, 0, 120),
     engaged=_RoundedDist("lognormal", math.log(120.0), 1.0, 0, 900),
-    p_attend=0.5, capacity=15, reserved=5, others_mean=2.0,
-    duration=_Choice((90, 120, 150), (0.2, 0.6, 0.2)), prep=_Choice((30, 45), (0.5, 0.5)),
-    p_volunteer=0.6, p_coordinator=0.05, in_person=True,
-)  # fmt: skip
+    p_attend=0.5,
+    capacity=15,
+    reserved=5,
+    others_mean=2.0,
+    duration=_Choice((90, 120, 150), (0.2, 0.6, 0.2)),
+    prep=_Choice((30, 45), (0.5, 0.5)),
+    p_volunteer=0.6,
+    p_coordinator=0.05,
+    in_person=True,
+)
 _ONLINE_GROUP = _Shared(
-    ctype=_ONLINE, period=7, weekday=(0, 0, 0), take_up=0.20,
+    ctype=_ONLINE,
+    period=7,
+    weekday=(0, 0, 0),
+    take_up=0.20,
     delay=_RoundedDist("exponential", 14.0, 0.0, 0, 90),
     engaged=_RoundedDist("lognormal", math.log(60.0), 0.8, 0, 365),
-    p_attend=0.4, capacity=12, reserved=3, others_mean=1.0,
-    duration=_Choice((60, 90), (0.6, 0.4)), prep=_Choice((15,), (1.0,)),
-    p_volunteer=0.3, p_coordinator=0.0, in_person=False,
-)  # fmt: skip
+    p_attend=0.4,
+    capacity=12,
+    reserved=3,
+    others_mean=1.0,
+    duration=_Choice((60, 90), (0.6, 0.4)),
+    prep=_Choice((15,), (1.0,)),
+    p_volunteer=0.3,
+    p_coordinator=0.0,
+    in_person=False,
+)
 _SHARED: tuple[_Shared, ...] = (_UNIT_GROUP, _CAFE_GROUP, _ONLINE_GROUP)
 
 _O2O_DURATION = _Choice((30, 45, 60, 75, 90), (0.2, 0.35, 0.3, 0.1, 0.05))
@@ -566,12 +598,19 @@ def _one_to_ones(cohort: _Cohort, rng: np.random.Generator) -> _Part:
     site = cohort.site[woman]
     travel, miles = _travel(site, True, rng)
     return _Part(
-        site=site, day=day, ctype=np.full(n, _O2O, dtype=np.int64), woman=woman,
+        site=site,
+        day=day,
+        ctype=np.full(n, _O2O, dtype=np.int64),
+        woman=woman,
         facilitators=np.where(coordinator, _COORDINATOR, _PSW).astype(np.int64),
-        duration=duration, prep=_O2O_PREP.draw(n, rng), travel=travel, miles=miles,
-        attended=attended, others=np.zeros(n, dtype=np.int64),
+        duration=duration,
+        prep=_O2O_PREP.draw(n, rng),
+        travel=travel,
+        miles=miles,
+        attended=attended,
+        others=np.zeros(n, dtype=np.int64),
         capacity=np.full(n, -1, dtype=np.int64),
-    )  # fmt: skip
+    )
 
 
 def _remote(cohort: _Cohort, rng: np.random.Generator) -> _Part:
@@ -586,11 +625,19 @@ def _remote(cohort: _Cohort, rng: np.random.Generator) -> _Part:
     duration = np.where(attended, _REMOTE_DURATION.draw(n, rng), DNA_MINUTES)
     zeros = np.zeros(n, dtype=np.int64)
     return _Part(
-        site=cohort.site[woman], day=day, ctype=np.full(n, _REMOTE, dtype=np.int64),
-        woman=woman, facilitators=np.full(n, _PSW, dtype=np.int64), duration=duration,
-        prep=_REMOTE_PREP.draw(n, rng), travel=zeros, miles=np.zeros(n), attended=attended,
-        others=zeros.copy(), capacity=np.full(n, -1, dtype=np.int64),
-    )  # fmt: skip
+        site=cohort.site[woman],
+        day=day,
+        ctype=np.full(n, _REMOTE, dtype=np.int64),
+        woman=woman,
+        facilitators=np.full(n, _PSW, dtype=np.int64),
+        duration=duration,
+        prep=_REMOTE_PREP.draw(n, rng),
+        travel=zeros,
+        miles=np.zeros(n),
+        attended=attended,
+        others=zeros.copy(),
+        capacity=np.full(n, -1, dtype=np.int64),
+    )
 
 
 def _slots(
@@ -686,12 +733,19 @@ def _sessions(
     ).astype(np.int64)
     travel, miles = _travel(s_site, shared.in_person, rng)
     part = _Part(
-        site=s_site, day=s_day, ctype=np.full(n, shared.ctype, dtype=np.int64),
-        woman=np.full(n, -1, dtype=np.int64), facilitators=facilitators,
-        duration=shared.duration.draw(n, rng), prep=shared.prep.draw(n, rng), travel=travel,
-        miles=miles, attended=np.ones(n, dtype=bool), others=others,
+        site=s_site,
+        day=s_day,
+        ctype=np.full(n, shared.ctype, dtype=np.int64),
+        woman=np.full(n, -1, dtype=np.int64),
+        facilitators=facilitators,
+        duration=shared.duration.draw(n, rng),
+        prep=shared.prep.draw(n, rng),
+        travel=travel,
+        miles=miles,
+        attended=np.ones(n, dtype=bool),
+        others=others,
         capacity=np.full(n, shared.capacity, dtype=np.int64),
-    )  # fmt: skip
+    )
     return part, session
 
 

@@ -302,10 +302,20 @@ def one_way(
     swings = [bar[1] - bar[0] for bar in bars]
     order = sorted(range(len(rows)), key=lambda i: (-_tied_key(swings[i]), ranges[i].name))
     columns = [
-        "parameter", "label", "base_value", "low_value", "high_value", "low_result",
-        "high_result", "swing", "bar_min", "bar_max", "non_monotone", "base_result",
+        "parameter",
+        "label",
+        "base_value",
+        "low_value",
+        "high_value",
+        "low_result",
+        "high_result",
+        "swing",
+        "bar_min",
+        "bar_max",
+        "non_monotone",
+        "base_result",
         "range_basis",
-    ]  # fmt: skip
+    ]
     tornado = pd.DataFrame([rows[i] for i in order], columns=columns)
     return OneWay(
         tornado=tornado.reset_index(drop=True),
@@ -384,9 +394,15 @@ def thresholds(evaluate: Evaluate, theta0: Vector, analysis: OneWay, target: flo
             }
         )
     columns = [
-        "parameter", "low_value", "high_value", "low_result", "high_result", "target",
-        "threshold", "note",
-    ]  # fmt: skip
+        "parameter",
+        "low_value",
+        "high_value",
+        "low_result",
+        "high_result",
+        "target",
+        "threshold",
+        "note",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 

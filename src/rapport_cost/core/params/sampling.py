@@ -487,9 +487,10 @@ class ParameterSampler:
                 self._group = [scalar[k] for k in linked]
         in_group = set(self._group)
         self._independent = [
-            i for i, d in enumerate(self.dists)
+            i
+            for i, d in enumerate(self.dists)
             if i not in in_group and not isinstance(d, FixedDistribution)
-        ]  # fmt: skip
+        ]
         self._fixed = [i for i, d in enumerate(self.dists) if isinstance(d, FixedDistribution)]
 
         self._sobol: scipy.stats.qmc.Sobol | None = None

@@ -159,8 +159,11 @@ class KaplanMeier:
     censoring: Vector
 
     def _step(self, values: Vector, t: npt.ArrayLike, side: str) -> FloatArray:
-        idx = np.searchsorted(self.times, np.asarray(t, dtype=np.float64), side=side) - 1  # type: ignore[call-overload]
-        out: FloatArray = np.where(idx >= 0, values[np.maximum(idx, 0)], 1.0)
+        """The step function ``values`` (1 before the first time) at ``t``."""
+        steps = np.concatenate([[1.0], values])
+        at = np.asarray(t, dtype=np.float64)
+        idx = np.searchsorted(self.times, at, side="right" if side == "right" else "left")
+        out: FloatArray = steps[idx]
         return out
 
     def survival_at(self, t: npt.ArrayLike) -> FloatArray:
@@ -219,8 +222,8 @@ def kaplan_meier(
     cens_event = ~d & (x < tau)
     event = death_event | cens_event
     times, inverse = np.unique(x[event], return_inverse=True)
-    deaths = cast("Vector", np.bincount(inverse, (w * death_event)[event], times.size))
-    censorings = cast("Vector", np.bincount(inverse, (w * cens_event)[event], times.size))
+    deaths = np.bincount(inverse, (w * death_event)[event], times.size).astype(np.float64)
+    censorings = np.bincount(inverse, (w * cens_event)[event], times.size).astype(np.float64)
     order = np.argsort(x, kind="stable")
     tail = np.concatenate([np.cumsum(w[order][::-1])[::-1], [0.0]])  # Σ w over X ≥ X_(k)
     at_risk = tail[np.searchsorted(x[order], times, side="left")]
