@@ -185,7 +185,19 @@ def main() -> None:
         for name, f in runs.items():
             w, c, out[name] = timed(f)
             wall[name], cpu[name] = min(wall[name], w), min(cpu[name], c)
-    print(f"\nbest of {args.rounds} rounds      {'wall s':>44} {'CPU s':>8}")
+    report(runs, wall, cpu, out, args.rounds, args.resamples)
+
+
+def report(
+    runs: dict[str, Callable[[], Any]],
+    wall: dict[str, float],
+    cpu: dict[str, float],
+    out: dict[str, Any],
+    rounds: int,
+    resamples: int,
+) -> None:
+    """Print the times, the ratios against their targets, the estimates and peak memory."""
+    print(f"\nbest of {rounds} rounds      {'wall s':>44} {'CPU s':>8}")
     for name in runs:
         print(f"  {name:52} {wall[name]:8.3f} {cpu[name]:8.3f}")
     peer = out["pandas BTP [peer]"]
@@ -201,7 +213,7 @@ def main() -> None:
             f"    pandas / rapport-cost, {label}: {r_w:.1f}× wall, {r_c:.1f}× CPU "
             f"(target ≥ 5×: {verdict(r_w >= 5)} wall, {verdict(r_c >= 5)} CPU)"
         )
-    b_key = f"bootstrap_follow_up, B = {args.resamples}"
+    b_key = f"bootstrap_follow_up, B = {resamples}"
     r_w, r_c = wall[b_key] / wall[est], cpu[b_key] / cpu[est]
     print(
         f"(b) bootstrap / one estimate: {r_w:.1f}× wall, {r_c:.1f}× CPU "

@@ -7,10 +7,12 @@ estimator is recomputed with ``w`` as frequency weights, the Kaplan–Meier curv
 (a woman drawn twice is two women at risk).
 
 Speed. Given the times, a weighted estimator is a handful of sums ``Σ_i w_i v_i`` grouped by
-interval or by censoring cell, so a block of m resamples is one matrix product of the
-``(n, m)`` multiplicities with each of a few fixed matrices: dense women × intervals costs
-(BTP, Lin) and sparse women × cells indicators and costs (the censoring and survival curves'
-counts, BT's and ZT's sums). The Kaplan–Meier curves of all m resamples are cumulative
+interval or by censoring cell, so a block of m resamples is one product of the ``(n, m)``
+multiplicities with one fixed sparse matrix whose row blocks hold the interval costs (BTP,
+Lin), and indicators and costs by censoring cell or death time (the curves' counts, BT's and
+ZT's sums). It is stored by woman, so the product reads each woman's multiplicities once, and
+it is scipy's single-threaded code: a BLAS product spawning threads was 3× slower on a loaded
+machine. The Kaplan–Meier curves of all m resamples are cumulative
 products down those ``(G, m)`` tables. No Python loop runs over women or resamples: one runs
 over blocks of resamples.
 
@@ -37,10 +39,11 @@ from rapport_cost.core.analyses.follow_up.censoring import ZeroCensoring, check_
 from rapport_cost.core.analyses.follow_up.estimators import (
     ESTIMATORS,
     alive_observed_until,
+    cost_sums,
     estimate,
     lin_eligible_until,
 )
-from rapport_cost.core.analyses.follow_up.layout import CostLayout, intervals_by_women
+from rapport_cost.core.analyses.follow_up.layout import CostLayout
 
 CountScheme = Literal["ordinary", "stratified", "cluster"]
 #: Warning code: some resamples gave no value for an estimator.
@@ -71,9 +74,9 @@ class _Stack:
     def add(
         self, name: str, rows: IntArray, values: Vector, n_rows: int, cols: IntArray | None = None
     ) -> None:
-        """Block ``name``: ``values`` at (``rows``, ``cols``); rows ≥ ``n_rows`` are dropped."""
+        """Block ``name``: ``values`` at (``rows``, ``cols``), but rows ≥ ``n_rows`` and zeros."""
         women = np.arange(self.n, dtype=np.intp) if cols is None else cols
-        keep = rows < n_rows
+        keep = (rows < n_rows) & (values != 0)  # zeros add nothing but work
         self.parts.append((rows[keep] + self.n_rows, women[keep], values[keep]))
         self.slices[name] = slice(self.n_rows, self.n_rows + n_rows)
         self.n_rows += n_rows
@@ -88,15 +91,14 @@ class _Prepared:
     """The fixed matrices of the weighted estimators, women in columns (module docstring).
 
     ``stack`` holds, by named row blocks (``slices``), every sum over women the estimators
-    need; ``dense`` (K, n) the class-a interval costs of BTP (alive and observed at
-    ``t_j``); ``death_pairs`` (K, P) adds each (interval, cell) pair
+    need (the ``alive`` block: BTP's class a, the interval costs of the women alive and
+    observed at ``t_j``); ``death_pairs`` (K, P) adds each (interval, cell) pair
     of seen deaths to its interval.
     """
 
     n: int
     stack: scipy.sparse.csc_array
     slices: dict[str, slice]
-    dense: Matrix
     death_pairs: scipy.sparse.csr_array
     death_cell: IntArray  # (P,): the censoring cell of the pair, for K̂(T−)
     k_at_end: IntArray  # (K,): the censoring cell of t_j, for K̂(t_j−)
@@ -114,14 +116,13 @@ def _prepare(layout: CostLayout, cost: npt.ArrayLike, zero_censoring: ZeroCensor
     ct = layout.censoring_times
     g = ct.size
     piece_cost = layout.piece_costs(cost)
-    mt = intervals_by_women(layout, piece_cost)  # (K, n)
-    total = mt.sum(axis=0)
+    sums = cost_sums(layout, piece_cost)
+    total, death_cost = sums.total, sums.death
     x, died = obs.time, obs.died
-    alive = np.arange(k)[:, None] < alive_observed_until(obs, iv.ends)[None, :]
-    dense = np.where(alive, mt, 0.0)  # alive and observed at t_j: class a of BTP
+    # Class a of BTP: the pieces of women alive and observed at the end of their interval.
+    alive = layout.interval < alive_observed_until(obs, iv.ends)[layout.woman]
     seen = died & (x <= obs.horizon)
     j_death = np.searchsorted(iv.ends, x, "left")
-    death_cost = np.where(seen, mt[np.minimum(j_death, k - 1), np.arange(n)], 0.0)
     pair_key = np.where(seen, j_death * (g + 1) + np.searchsorted(ct, x, "left"), -1)
     pairs = np.unique(pair_key[seen])
     dt = obs.km.times[obs.km.deaths > 0]
@@ -140,6 +141,7 @@ def _prepare(layout: CostLayout, cost: npt.ArrayLike, zero_censoring: ZeroCensor
     st.add("censored_cost", cens_cell, total, g)
     st.add("bt", np.where(obs.complete, np.searchsorted(ct, obs.end, "left"), g + 1), total, g + 1)
     st.add("cells", layout.cell, piece_cost, g, cols=layout.woman)
+    st.add("alive", layout.interval, np.where(alive, piece_cost, 0.0), k, cols=layout.woman)
     pair_row = np.where(seen, np.searchsorted(pairs, pair_key), pairs.size)
     st.add("deaths", pair_row, death_cost, pairs.size)
     st.add("death_at", np.where(seen, np.searchsorted(dt, x, "left"), dt.size), one, dt.size)
@@ -150,7 +152,6 @@ def _prepare(layout: CostLayout, cost: npt.ArrayLike, zero_censoring: ZeroCensor
         n=n,
         stack=st.build(),
         slices=st.slices,
-        dense=np.ascontiguousarray(dense),
         death_pairs=scipy.sparse.csr_array(
             (np.ones(pairs.size), (pairs // (g + 1), np.arange(pairs.size))), shape=(k, pairs.size)
         ),
@@ -195,7 +196,7 @@ def _block(prep: _Prepared, wt: Matrix) -> tuple[Matrix, Matrix]:
     k_before = _curve_product(c_w, y_c)  # (G+1, m): K̂(c_g−) in row g; K̂(c_g) in row g+1
     bt = _ratio(part("bt"), k_before).sum(axis=0) / size
     out[:, _COL["BT"]] = bt
-    alive = prep.dense @ wt  # (K, m)
+    alive = part("alive")  # (K, m)
     terms = _ratio(alive, k_before[prep.k_at_end])  # K̂(t_j−) > 0 if anyone is at risk
     terms += prep.death_pairs @ _ratio(part("deaths"), k_before[prep.death_cell])
     curve = np.cumsum(terms, axis=0) / size

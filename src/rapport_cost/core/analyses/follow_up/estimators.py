@@ -161,7 +161,7 @@ def survival_before(obs: Observation, starts: Vector) -> Vector:
 
 
 @dataclass(frozen=True)
-class _Sums:
+class CostSums:
     """Sums of the piece costs that BT, BTP and LIN need (one pass over the pieces each).
 
     ``total``: ``M_i(min(X_i, τ))``, (n,); ``alive``: per interval j the costs ``M_ij`` of
@@ -174,7 +174,8 @@ class _Sums:
     death: Vector
 
 
-def _sums(layout: CostLayout, piece_cost: Vector) -> _Sums:
+def cost_sums(layout: CostLayout, piece_cost: Vector) -> CostSums:
+    """The sums of :class:`CostSums` from the piece costs (two bincounts)."""
     obs = layout.observation
     n, k = obs.n, layout.intervals.n
     until = alive_observed_until(obs, layout.intervals.ends)
@@ -184,14 +185,14 @@ def _sums(layout: CostLayout, piece_cost: Vector) -> _Sums:
     # One bincount for both per-woman sums: bin 2i her other costs, 2i + 1 her death interval.
     by_woman = summed(2 * layout.woman + (layout.interval == death_at), piece_cost, 2 * n)
     by_woman = by_woman.reshape(n, 2)
-    return _Sums(
+    return CostSums(
         total=by_woman.sum(axis=1),
         alive=summed(layout.interval, np.where(alive, piece_cost, 0.0), k),
         death=by_woman[:, 1].copy(),
     )
 
 
-def _btp_terms(obs: Observation, sums: _Sums, ends: Vector) -> Vector:
+def _btp_terms(obs: Observation, sums: CostSums, ends: Vector) -> Vector:
     """BTP's term of each interval, ``(1/n) Σ_i Δ_ij M_ij / K̂(min(T_i, t_j)−)``, shape (K,).
 
     ``Δ_ij = 1`` with ``min(T_i, t_j) = t_j`` for a woman alive and observed at ``t_j``; with
@@ -209,7 +210,7 @@ def _btp_terms(obs: Observation, sums: _Sums, ends: Vector) -> Vector:
 
 
 def _lin(
-    obs: Observation, sums: _Sums, starts: Vector, ends: Vector
+    obs: Observation, sums: CostSums, starts: Vector, ends: Vector
 ) -> tuple[float, Refusal | None]:
     """Lin (1997), METHODS F-6, and its refusal if an interval has no eligible woman.
 
@@ -275,7 +276,7 @@ def estimate(
     check_zero_censoring(zero_censoring)
     obs, iv = layout.observation, layout.intervals
     piece_cost = layout.piece_costs(cost)
-    sums = _sums(layout, piece_cost)
+    sums = cost_sums(layout, piece_cost)
     total = sums.total  # M_i(min(X_i, τ))
     n = obs.n
     refused: dict[str, Refusal] = {}
@@ -313,7 +314,7 @@ def estimate(
         )
         if not zt_ok:
             ses["ZT"] = math.nan
-    at_risk = np.searchsorted(np.sort(obs.time), iv.ends, side="left")
+    at_risk = np.searchsorted(obs.time[obs.order], iv.ends, side="left")
     return FollowUpEstimate(
         estimates=MappingProxyType(values),
         se=MappingProxyType(ses),

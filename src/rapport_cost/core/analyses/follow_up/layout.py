@@ -49,9 +49,12 @@ class CostLayout:
         interval j (0..K−1) and its censoring cell g (0..G: the number of censoring times
         ``c_h`` with ``c_h`` before the piece; a point at exactly ``c_h`` is in cell h).
     fraction
-        The share of the line's cost in the piece, shape (n_pieces,), in (0, 1].
+        The share of the line's cost in the piece, shape (n_pieces,), in [0, 1]: 0 for a
+        point after its woman's cut (kept as a piece of no cost, in the last interval).
     censoring_times
         The G distinct censoring times within the horizon, increasing.
+    one_piece_per_line
+        Contacts only: piece k is line k (``line`` is ``0..n_lines−1``).
     """
 
     observation: Observation
@@ -63,6 +66,7 @@ class CostLayout:
     cell: IntArray
     fraction: Vector
     censoring_times: Vector
+    one_piece_per_line: bool = False
 
     @property
     def n_cells(self) -> int:
@@ -75,7 +79,7 @@ class CostLayout:
         if c.shape != (self.n_lines,):
             msg = f"cost must have shape ({self.n_lines},). Got {c.shape} instead."
             raise ValueError(msg)
-        out: Vector = c[self.line] * self.fraction
+        out: Vector = (c if self.one_piece_per_line else c[self.line]) * self.fraction
         return out
 
 
@@ -145,9 +149,8 @@ def lay_out(
     ctimes = observation.km.censoring_times
     point = s == e
     keep_point = point & (s <= cut)
-    if point.all():  # contacts only: each line kept is one whole piece
-        line = np.arange(w.size, dtype=np.intp) if keep_point.all() else np.flatnonzero(keep_point)
-        at, fraction, piece_woman = s[line], np.ones(line.size), w[line]
+    if point.all():  # contacts only: one piece per line, of no cost if after the cut
+        line, at, fraction, piece_woman = np.arange(w.size, dtype=np.intp), s, keep_point * 1.0, w
     else:
         p_idx = np.flatnonzero(keep_point)
         span_line, right, frac = _span_pieces(s, e, cut, point, np.union1d(intervals.ends, ctimes))
@@ -155,16 +158,18 @@ def lay_out(
         at = np.concatenate([s[p_idx], right])  # a piece's time: the point, or its right end
         fraction = np.concatenate([np.ones(p_idx.size), frac])
         piece_woman = w[line]
+    days = _whole_days(at)
     return CostLayout(
         observation=observation,
         intervals=intervals,
         n_lines=int(w.size),
         line=line,
         woman=piece_woman,
-        interval=_locate(intervals.ends, at),
-        cell=_locate(ctimes, at),
+        interval=np.minimum(_locate(intervals.ends, at, days), intervals.n - 1),
+        cell=_locate(ctimes, at, days),
         fraction=fraction,
         censoring_times=ctimes,
+        one_piece_per_line=bool(point.all()),
     )
 
 
@@ -172,20 +177,25 @@ def lay_out(
 _TABLE_DAYS = 10_000
 
 
-def _locate(edges: Vector, at: Vector) -> IntArray:
+def _whole_days(at: Vector) -> IntArray | None:
+    """``at`` as whole days when there are many, all whole and at most :data:`_TABLE_DAYS`."""
+    if at.size <= _TABLE_DAYS or float(at.max()) > _TABLE_DAYS:
+        return None
+    days = at.astype(np.intp)
+    return days if bool(np.all(days == at)) else None
+
+
+def _locate(edges: Vector, at: Vector, days: IntArray | None) -> IntArray:
     """``searchsorted(edges, at, "left")``; by a lookup table when every time is a whole day.
 
-    Contacts are dated, so their times are whole days: then one ``searchsorted`` over the
-    days 0..max and a gather replace a binary search per line.
+    Contacts are dated, so their times are whole days (``days``): then one ``searchsorted``
+    over the days 0..max and a gather replace a binary search per line.
     """
-    if at.size > _TABLE_DAYS:
-        top = float(at.max())
-        if top <= _TABLE_DAYS and bool(np.all(at == np.floor(at))):
-            days = np.arange(int(top) + 1, dtype=np.float64)
-            table = np.searchsorted(edges, days, side="left")
-            out: IntArray = table[at.astype(np.intp)]
-            return out
-    return np.searchsorted(edges, at, side="left")
+    if days is None:
+        return np.searchsorted(edges, at, side="left")
+    table = np.searchsorted(edges, np.arange(int(days.max()) + 1, dtype=np.float64), "left")
+    out: IntArray = table[days]
+    return out
 
 
 def _span_pieces(

@@ -196,6 +196,8 @@ def kaplan_meier(
     died: npt.ArrayLike,
     horizon: float,
     weights: npt.ArrayLike | None = None,
+    *,
+    order: IntArray | None = None,
 ) -> KaplanMeier:
     """Kaplan–Meier curves of survival and of censoring within the horizon (METHODS F-4).
 
@@ -209,6 +211,8 @@ def kaplan_meier(
         τ: deaths at X ≤ τ and censorings at X < τ are events.
     weights : array_like of shape (n,), optional
         Frequency weights (a woman drawn twice in a bootstrap resample counts twice).
+    order : array of int, shape (n,), optional
+        ``argsort(time)``, if the caller has it.
 
     Returns
     -------
@@ -224,7 +228,8 @@ def kaplan_meier(
     times, inverse = np.unique(x[event], return_inverse=True)
     deaths = np.bincount(inverse, (w * death_event)[event], times.size).astype(np.float64)
     censorings = np.bincount(inverse, (w * cens_event)[event], times.size).astype(np.float64)
-    order = np.argsort(x, kind="stable")
+    if order is None:
+        order = np.argsort(x, kind="stable")
     tail = np.concatenate([np.cumsum(w[order][::-1])[::-1], [0.0]])  # Σ w over X ≥ X_(k)
     at_risk = tail[np.searchsorted(x[order], times, side="left")]
     return KaplanMeier(
@@ -347,6 +352,7 @@ def observe(censoring: npt.ArrayLike, death: npt.ArrayLike, horizon: float) -> O
     x = np.minimum(t, c)
     died = t <= c
     complete = c >= np.minimum(t, tau)
+    order = np.argsort(x, kind="stable")
     return Observation(
         horizon=tau,
         censoring=c,
@@ -355,8 +361,8 @@ def observe(censoring: npt.ArrayLike, death: npt.ArrayLike, horizon: float) -> O
         died=died,
         complete=complete,
         end=np.minimum(x, tau),
-        km=kaplan_meier(x, died, tau),
-        order=np.argsort(x, kind="stable"),
+        km=kaplan_meier(x, died, tau, order=order),
+        order=order,
     )
 
 
