@@ -21,6 +21,7 @@ from rapport_cost.core.analyses.follow_up.estimators import (
     ESTIMATORS,
     LIN_INTERVAL_EMPTY,
     NO_COMPLETE_HISTORY,
+    W_NEGATIVE_VARIANCE,
     FollowUpEstimate,
     estimate,
 )
@@ -392,3 +393,71 @@ def test_intervals_count_a_whole_number_of_months() -> None:
     assert make_intervals(730.5, MONTH_DAYS).n == 24
     assert make_intervals(731.0, MONTH_DAYS).n == 25
     assert make_intervals(731.0, MONTH_DAYS).ends[-1] == 731.0
+
+
+# ------------------------------------------------------------------- analytic SEs
+
+
+def cost_up_to(c: float, start: np.ndarray, stop: np.ndarray, cost: np.ndarray) -> float:
+    """A woman's cost at times ≤ c: points up to c, spans spread uniformly."""
+    point = start == stop
+    length = np.where(point, 1.0, stop - start)
+    share = np.where(point, start <= c, np.clip((c - start) / length, 0.0, 1.0))
+    return float(np.sum(cost * share))
+
+
+def loop_variances(seed: int) -> tuple[FollowUpEstimate, float, float, float]:
+    """The estimate, and BT and the variances of BT and ZT as loops over women."""
+    rng = np.random.default_rng(seed)
+    c, t, woman, start, stop, cost = random_women(rng, 40)
+    c[:6] = c[6:12]  # ties between censorings
+    c[39], t[39] = 1000.0, INF  # someone under observation at τ: K̂ > 0 before it
+    tau = 365.0
+    obs = observe(c, t, tau)
+    layout = lay_out(obs, make_intervals(tau, MONTH_DAYS), woman, start, stop)
+    result = estimate(layout, cost)
+    km, n = obs.km, obs.n
+    x, comp = obs.time, obs.complete
+    mine = [(start[woman == i], stop[woman == i], cost[woman == i]) for i in range(n)]
+    m_tau = np.array([cost_up_to(min(x[i], tau), *mine[i]) for i in range(n)])
+    k = np.where(comp, km.censoring_before(np.minimum(x, tau)), km.censoring_at(x))
+    bt = float(np.sum(comp * m_tau / k) / n)
+    first = sum((m_tau[i] - bt) ** 2 / k[i] for i in range(n) if comp[i]) / n
+    second = cross = spread = 0.0
+    for i in np.flatnonzero(~comp):
+        s_i = float(km.survival_at(x[i]))
+        risk = [j for j in range(n) if x[j] >= x[i]]
+        done = [j for j in risk if comp[j]]
+        ga = sum(m_tau[j] ** 2 / k[j] for j in done) / (n * s_i)
+        gb = sum(m_tau[j] / k[j] for j in done) / (n * s_i)
+        at_c = {j: cost_up_to(x[i], *mine[j]) for j in risk}
+        gm = sum(at_c[j] / k[j] for j in done) / (n * s_i)
+        gmm = sum(m_tau[j] * at_c[j] / k[j] for j in done) / (n * s_i)
+        mean = np.mean(list(at_c.values()))
+        mean_sq = np.mean([v**2 for v in at_c.values()])
+        second += (ga - gb**2) / k[i] ** 2
+        cross += (gmm - gb * gm) / k[i] ** 2
+        spread += (mean_sq - mean**2) / k[i] ** 2
+    bt_var = (first + second / n) / n
+    return result, bt, bt_var, bt_var - 2 / n**2 * cross + spread / n**2
+
+
+def test_analytic_ses_follow_their_formulas_written_as_loops(global_random_seed: int) -> None:
+    # The formulas of variance.py's docstring (ccostr's), summed woman by woman.
+    result, bt, bt_var, zt_var = loop_variances(global_random_seed)
+    assert result.estimates["BT"] == pytest.approx(bt, rel=1e-12)
+    for name, var in (("BT", bt_var), ("ZT", zt_var)):
+        if var >= 0:
+            assert result.se[name] == pytest.approx(math.sqrt(var), rel=1e-10), name
+        else:  # a small sample can give a negative variance (see the next test)
+            assert math.isnan(result.se[name]), name
+
+
+def test_a_negative_analytic_variance_gives_no_se_and_says_so() -> None:
+    # In this sample of 40 the ZT variance formula subtracts more covariance than it adds.
+    result, _, _, zt_var = loop_variances(87)
+    assert zt_var < 0
+    assert math.isnan(result.se["ZT"])
+    assert math.isfinite(result.estimates["ZT"])
+    (w,) = result.warnings
+    assert w.startswith(f"{W_NEGATIVE_VARIANCE}: the analytic variance of ZT")

@@ -74,7 +74,7 @@ class _Stack:
     def add(
         self, name: str, rows: IntArray, values: Vector, n_rows: int, cols: IntArray | None = None
     ) -> None:
-        """Block ``name``: ``values`` at (``rows``, ``cols``), but rows ≥ ``n_rows`` and zeros."""
+        """Block ``name``: ``values`` at (``rows``, ``cols``), less rows ≥ ``n_rows`` and zeros."""
         women = np.arange(self.n, dtype=np.intp) if cols is None else cols
         keep = (rows < n_rows) & (values != 0)  # zeros add nothing but work
         self.parts.append((rows[keep] + self.n_rows, women[keep], values[keep]))

@@ -49,13 +49,16 @@ from rapport_cost.core.analyses.follow_up.censoring import (
 )
 from rapport_cost.core.analyses.follow_up.layout import CostLayout, summed
 from rapport_cost.core.analyses.follow_up.observation import Observation
-from rapport_cost.core.analyses.follow_up.variance import analytic_se
+from rapport_cost.core.analyses.follow_up.variance import analytic_variances
 from rapport_cost.errors import ModelError, Problem
 
 #: The estimators, in the order results list them.
 ESTIMATORS: tuple[str, ...] = ("AD", "CC", "BT", "BTP", "ZT", "LIN")
 #: The estimator reported by default (METHODS F-5).
 DEFAULT_ESTIMATOR = "BTP"
+
+#: Warning code: an analytic variance came out negative, so that SE is not given.
+W_NEGATIVE_VARIANCE = "W-NEGATIVE-VARIANCE"
 
 #: Refusal codes.
 CENSORING_CURVE_ZERO = "censoring_curve_zero"
@@ -94,6 +97,8 @@ class FollowUpEstimate:
         Women under observation at each ``t_j`` (``X_i ≥ t_j``), shape (K,).
     n_women, n_complete
         n, and the women with a complete history within the horizon.
+    warnings
+        Texts starting with their code (``W-NEGATIVE-VARIANCE``: an analytic SE not given).
     """
 
     estimates: Mapping[str, float]
@@ -104,6 +109,7 @@ class FollowUpEstimate:
     at_risk: Int64Array
     n_women: int
     n_complete: int
+    warnings: tuple[str, ...] = ()
 
     def raise_if_refused(self, names: Sequence[str] = ESTIMATORS) -> None:
         """Raise a :class:`~rapport_cost.errors.ModelError` (exit 3) naming each refusal."""
@@ -305,15 +311,23 @@ def estimate(
     if lin_refusal is not None:
         refused["LIN"] = lin_refusal
     ses = dict.fromkeys(ESTIMATORS, math.nan)
+    warnings: list[str] = []
     if se:
         ses["AD"] = float(total.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
         if n_complete > 1:
             ses["CC"] = float(total[obs.complete].std(ddof=1) / math.sqrt(n_complete))
-        ses["BT"], ses["ZT"] = analytic_se(
-            layout, piece_cost, total, values["BT"], k_complete, parts
-        )
-        if not zt_ok:
-            ses["ZT"] = math.nan
+        variances = analytic_variances(layout, piece_cost, total, values["BT"], k_complete, parts)
+        for name, var in zip(("BT", "ZT"), variances, strict=True):
+            if name in refused:
+                continue
+            if var >= 0:
+                ses[name] = math.sqrt(var)
+            else:
+                warnings.append(
+                    f"{W_NEGATIVE_VARIANCE}: the analytic variance of {name} (R ccostr's "
+                    f"formula) is negative here ({var:.4g}), so its analytic SE is not given; "
+                    "use the bootstrap SE"
+                )
     at_risk = np.searchsorted(obs.time[obs.order], iv.ends, side="left")
     return FollowUpEstimate(
         estimates=MappingProxyType(values),
@@ -324,4 +338,5 @@ def estimate(
         at_risk=(n - at_risk).astype(np.int64),
         n_women=n,
         n_complete=n_complete,
+        warnings=tuple(warnings),
     )

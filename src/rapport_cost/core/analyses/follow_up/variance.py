@@ -25,8 +25,6 @@ no cost yet as 0 (ccostr leaves out a person with no cost row starting by then).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from rapport_cost.arrays import FloatArray, Vector
@@ -69,7 +67,7 @@ def _squares_at_risk(layout: CostLayout, piece_cost: Vector, total: Vector) -> V
     return _cells_at_risk(layout, increments, total * total)
 
 
-def analytic_se(
+def analytic_variances(
     layout: CostLayout,
     piece_cost: Vector,
     total: Vector,
@@ -95,8 +93,10 @@ def analytic_se(
     Returns
     -------
     (float, float)
-        SE of BT and of ZT. A censored woman at whose time K̂ is 0 adds 0 to var(BT):
-        nobody complete is left, so ``GA_i = GB_i = 0``.
+        The variances of BT and of ZT. A censored woman at whose time K̂ is 0 adds 0 to
+        var(BT): nobody complete is left, so ``GA_i = GB_i = 0``. Either can be negative in
+        a small sample (each is a sum of separately estimated terms; var(ZT) subtracts a
+        covariance): the caller then gives no SE.
     """
     obs = layout.observation
     n = obs.n
@@ -113,7 +113,7 @@ def analytic_se(
     second = float(np.sum(_safe_ratio(ga - gb**2, k2))) / n
     bt_var = (first + second) / n
     if parts.cell.size == 0:
-        return math.sqrt(bt_var), math.sqrt(bt_var)
+        return bt_var, bt_var
     v = inv_k[layout.woman] * piece_cost
     gm = _cells_at_risk(layout, v, inv_k * total)[parts.cell] / n_s
     gmm = _cells_at_risk(layout, v * total[layout.woman], inv_k * total**2)[parts.cell] / n_s
@@ -122,4 +122,4 @@ def analytic_se(
     cross = float(np.sum(_safe_ratio(gmm - gb * gm, k2)))
     spread = float(np.sum(_safe_ratio(mean_sq - mean**2, k2)))
     zt_var = bt_var - 2.0 / n**2 * cross + spread / n**2
-    return math.sqrt(bt_var), math.sqrt(zt_var) if zt_var >= 0 else math.nan
+    return bt_var, zt_var
