@@ -334,7 +334,7 @@ def observe(censoring: npt.ArrayLike, death: npt.ArrayLike, horizon: float) -> O
     Examples
     --------
     >>> obs = observe([2.0, 2.0, 1.5, 2.0], [np.inf] * 4, 2.0)  # METHODS F-T2
-    >>> obs.complete.tolist(), float(obs.km.censoring_before(2.0)[0])
+    >>> obs.complete.tolist(), float(obs.km.censoring_before(2.0))
     ([True, True, False, True], 0.75)
     """
     c = _vector("censoring", censoring)
