@@ -16,6 +16,10 @@ with monthly intervals (60). Then, best of R rounds each (interleaved):
   BTP; they must agree to 1e-9 (relative). Target: rapport-cost at least 5× faster.
 * (b) 999 bootstrap resamples (stratified by 8 units), Ŝ and K̂ refitted in each, every
   estimator and the curve, against one estimate as in (a). Target: at most 10× its time.
+  The time of :func:`~rapport_cost.core.analyses.bootstrap.resample_counts` alone (the
+  project's resampling, which the bootstrap uses) is printed too.
+
+Wall-clock and CPU time are both printed: on a shared machine the CPU time is the steadier.
 
 Peak memory: tracemalloc (NumPy reports its buffers to it) in separate, untimed runs of each
 step, and the process's peak RSS at the end.

@@ -129,10 +129,11 @@ def lay_out(
     Returns
     -------
     CostLayout
-        A point at u is kept when ``u ≤ min(X_i, τ)``; a span keeps the share of
+        A point at u counts when ``u ≤ min(X_i, τ)`` (else, with contacts only, it stays a
+        piece of share 0, so that piece k is line k); a span keeps the share of
         ``[start, stop]`` that lies before ``min(X_i, τ)``. What is cut off is outside the
-        horizon (after τ) or an input error the caller reports (after death or
-        censoring, METHODS F-2: see :func:`lines_after_follow_up`).
+        horizon (after τ) or an input error the caller reports (after death or censoring,
+        METHODS F-2: see :func:`lines_after_follow_up`).
 
     Raises
     ------
