@@ -24,6 +24,7 @@ BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
             ["--draws", "2000", "--sampling", "mc", "--repeat", "1", "--loop-draws", "5"],
             "psa/floor",
         ),
+        ("follow_up_scale.py", ["--small"], "bootstrap / one estimate"),
     ],
 )
 def test_benchmark_runs_at_a_tiny_size(
