@@ -34,7 +34,9 @@ from rapport_cost.core.publish.sdc import (
 #: Tables with one row per woman: never published under a disclosure-control policy.
 INDIVIDUAL_TABLES = frozenset({"per_woman", "bootstrap_replicates", "replicates"})
 #: Columns that count people or events (controlled with the count rule).
-COUNT_COLUMNS = frozenset({"women", "admissions", "contacts", "n", "sessions"})
+COUNT_COLUMNS = frozenset(
+    {"women", "admissions", "contacts", "n", "sessions", "at_risk", "complete", "censored", "died"}
+)
 #: Text or design columns that never relate to individuals.
 SAFE_COLUMNS = frozenset(
     {
@@ -58,6 +60,11 @@ SAFE_COLUMNS = frozenset(
         "parameter",
         "draws",
         "unit_cost",
+        "estimator",
+        "horizon",
+        "horizon_days",
+        "interval_end_months",
+        "interval_end_days",
     }
 )
 

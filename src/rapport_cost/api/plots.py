@@ -271,3 +271,67 @@ def two_way_writer(
         fig.savefig(path, format="png", dpi=150, metadata={"Software": None})
 
     return write
+
+
+_SITE_COLOURS = ("#1f4e79", "#c0504d", "#4f8f3a", "#7f5fa8", "#d08a2a", "#2a9d8f")
+
+
+def cumulative_cost_writer(
+    curve: pd.DataFrame, horizon: str, unit: str, caption: str
+) -> Callable[[Path], None]:
+    """Mean cumulative cost per woman by unit, with 95% bands and an at-risk row below.
+
+    ``curve`` is the ``cumulative_cost`` table (one row per site and interval end).
+    """
+    x_col = "interval_end_months" if "interval_end_months" in curve else "interval_end"
+
+    def write(path: Path) -> None:
+        from matplotlib.figure import Figure  # noqa: PLC0415 - slow import, only when writing
+
+        sites = list(dict.fromkeys(curve["site"].astype(str)))
+        fig = Figure(figsize=(8.0, 5.2 + 0.18 * len(sites)), layout="constrained")
+        ax, risk = fig.subplots(2, 1, height_ratios=(5, 0.4 + 0.3 * len(sites)), sharex=True)
+        for k, site in enumerate(sites):
+            rows = curve[curve["site"].astype(str) == site]
+            x = np.concatenate([[0.0], rows[x_col].to_numpy(dtype=float)])
+            colour = "black" if site == "all" else _SITE_COLOURS[k % len(_SITE_COLOURS)]
+            y = np.concatenate([[0.0], rows["mean_cumulative_cost"].to_numpy(dtype=float)])
+            lo = np.concatenate([[0.0], rows["lower"].to_numpy(dtype=float)])
+            hi = np.concatenate([[0.0], rows["upper"].to_numpy(dtype=float)])
+            # costs accrue within each interval: the points at interval ends, joined
+            ax.plot(x, y, color=colour, lw=1.6 if site == "all" else 1.1, label=site)
+            ax.fill_between(x, lo, hi, color=colour, alpha=0.12, linewidth=0)
+        ax.set_ylabel(f"mean cumulative cost per woman{f' ({caption})' if caption else ''}")
+        ax.set_title(f"Cost per woman over follow-up, to {horizon} (95% bootstrap bands)",
+                     loc="left", fontsize=10)  # fmt: skip
+        ax.legend(loc="upper left", fontsize="small", frameon=False)
+        ax.grid(color="#eeeeee")
+        _at_risk_row(risk, curve, sites, x_col)
+        last = float(curve[x_col].max())
+        if x_col.endswith("months") and last >= 12:
+            risk.set_xticks(np.arange(0.0, last + 1e-9, 6.0))
+        risk.set_xlabel(unit)
+        fig.savefig(path, format="png", dpi=120, metadata={"Software": None})
+
+    return write
+
+
+def _at_risk_row(ax: Axes, curve: pd.DataFrame, sites: list[str], x_col: str) -> None:
+    """Women under observation at a few interval ends, one line per site, under the axis."""
+    ends = np.unique(curve[x_col].to_numpy(dtype=float))
+    whole = np.isclose(ends, np.round(ends)) & (np.round(ends) % 6 == 0)
+    ticks = (
+        ends[whole]
+        if x_col.endswith("months") and 2 <= whole.sum() <= 12
+        else ends[:: max(1, ends.size // 8)]
+    )
+    for k, site in enumerate(sites):
+        rows = curve[curve["site"].astype(str) == site].set_index(x_col)
+        for t in ticks:
+            value = rows["at_risk"].get(t, "")
+            ax.text(t, -k, str(value), ha="center", va="center", fontsize=7)
+    ax.set_yticks(range(0, -len(sites), -1), labels=[f"at risk: {s}" for s in sites], fontsize=7)
+    ax.set_ylim(-len(sites) + 0.5, 0.5)
+    ax.tick_params(axis="y", length=0)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
