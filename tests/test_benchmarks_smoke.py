@@ -24,6 +24,11 @@ BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
             ["--draws", "2000", "--sampling", "mc", "--repeat", "1", "--loop-draws", "5"],
             "psa/floor",
         ),
+        (
+            "subgroups_scale.py",
+            ["--women", "2000", "--resamples", "64", "--loop", "3", "--repeat", "1"],
+            "ratio statsmodels loop / ours",
+        ),
     ],
 )
 def test_benchmark_runs_at_a_tiny_size(
