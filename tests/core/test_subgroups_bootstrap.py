@@ -26,6 +26,7 @@ from rapport_cost.core.analyses.subgroups import (
     compare_subgroups,
     fit_batch,
     fit_model,
+    percentile_intervals,
 )
 from rapport_cost.core.analyses.subgroups import irls as irls_module
 from rapport_cost.core.analyses.subgroups.bootstrap import part_stats, per_woman_values
@@ -153,8 +154,28 @@ def test_distinct_rows_sum_each_rows_women() -> None:
     sums = rows.sums(weights, values)[0, 0]
     # Row (1, 0): women 0, 2, 4 -> 1·1 + 0·100 + 3·10000 = 30001; row (1, 1): 2·10 + 1·1000.
     assert sorted(sums.tolist()) == [1020.0, 30001.0]
-    # Products of the upper triangle: (1·1, 1·x, x·x); x·x = x, so only 2 distinct columns.
-    assert rows.products.shape == (2, 2)
+    # Products of the upper triangle (1·1, 1·x, x·x), each pair mapped to its column.
+    iu, ju = np.triu_indices(2)
+    assert_array_equal(rows.products[:, rows.pairs], rows.rows[:, iu] * rows.rows[:, ju])
+
+
+def test_products_of_a_mixed_design_equal_the_direct_products() -> None:
+    # Intercept, two levels of one factor (never both 1), a 0/1 dummy, a numeric column.
+    x = np.array(
+        [
+            [1.0, 0.0, 0.0, 1.0, 2.5],
+            [1.0, 1.0, 0.0, 0.0, 0.5],
+            [1.0, 0.0, 1.0, 1.0, 3.0],
+            [1.0, 1.0, 0.0, 1.0, 2.5],
+        ]
+    )
+    rows = DistinctRows.of(x)
+    iu, ju = np.triu_indices(5)
+    assert_array_equal(rows.products[:, rows.pairs], rows.rows[:, iu] * rows.rows[:, ju])
+    # 15 pairs but fewer columns: 1·x_k = x_k, x_j² = x_j for 0/1 columns, and the two
+    # levels' product is 0. Computed: x1·x3, x2·x3, x1·x4, x2·x4, x3·x4, x4² (+ 5 + zero).
+    assert rows.products.shape[1] == 12
+    assert_array_equal(rows.rows[rows.inverse], x)
 
 
 def test_a_level_missing_from_a_resample_keeps_its_start_and_is_flagged() -> None:
@@ -267,3 +288,72 @@ def test_separated_resamples_converge_to_the_limit() -> None:
     # the zero is missing this holds only if the logit reached the limit P = 1.
     reps = result.replicates
     assert_allclose(reps.adjusted, reps.unadjusted, rtol=1e-6)
+
+
+def test_weighted_refits_equal_statsmodels_with_multiplicity_times_weight(
+    population: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    # SG-5: a resample's frequency weight is multiplicity × the woman's weight.
+    frame, y = population
+    w = np.random.default_rng(3).uniform(0.5, 3.0, y.size)
+    w[:40] = 0.0  # e.g. incomplete follow-up
+    design = build_design(frame, by="group", adjust=["age"], weights=w)
+    fit = fit_model(y, design.x, "twopart", w, terms=design.terms)
+    strata = frame["site"].to_numpy()
+    reps = bootstrap_subgroups(
+        y,
+        design.x,
+        design.group.codes,
+        design.group_columns,
+        fit,
+        weights=w,
+        strata=strata,
+        n_resamples=N_CHECKED,
+        rng=np.random.default_rng(8),
+    )
+    ((_, counts),) = resample_counts(
+        strata, y.size, n_resamples=N_CHECKED, rng=np.random.default_rng(8)
+    )
+    for b in range(N_CHECKED):
+        wb = counts[b] * w
+        oracle = statsmodels_refit(y, design.x, "twopart", wb)
+        expected = recycled_by_loop(design.x, "twopart", oracle, design.group_columns, wb)
+        assert_allclose(reps.adjusted[b], expected, rtol=RTOL)
+
+
+def test_resample_weights_replace_multiplicity_times_weight(
+    population: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    frame, y = population
+    w = np.random.default_rng(3).uniform(0.5, 3.0, y.size)
+    design = build_design(frame, by="group", weights=w)
+    fit = fit_model(y, design.x, "poisson", w, terms=design.terms)
+    common = {"strata": frame["site"].to_numpy(), "n_resamples": 30}
+    args = (y, design.x, design.group.codes, design.group_columns, fit)
+    plain = bootstrap_subgroups(*args, weights=w, rng=np.random.default_rng(4), **common)
+    seen: list[tuple[int, int]] = []
+
+    def reweight(counts: np.ndarray) -> np.ndarray:
+        seen.append(counts.shape)
+        return counts * w  # what the default does: the replicates must be identical
+
+    called = bootstrap_subgroups(
+        *args, resample_weights=reweight, rng=np.random.default_rng(4), **common
+    )
+    assert seen == [(30, y.size)]
+    assert_array_equal(plain.adjusted, called.adjusted)
+    assert_array_equal(plain.unadjusted, called.unadjusted)
+
+
+def test_percentile_bounds_are_the_davison_hinkley_order_statistics() -> None:
+    # METHODS T22: B = 999 replicates 1, ..., 999; (B + 1)·0.025 = 25 and (B + 1)·0.975 =
+    # 975 are integers, so the bounds are the 25th and 975th order statistics: 25 and 975.
+    reps = np.arange(1.0, 1000.0)[:, None]
+    lower, upper = percentile_intervals(np.random.default_rng(0).permutation(reps))
+    assert lower.tolist() == [25.0]
+    assert upper.tolist() == [975.0]
+    # A non-finite replicate is left out of its column only.
+    with_nan = np.column_stack([reps[:, 0], np.r_[np.nan, reps[1:, 0]]])
+    lower, _ = percentile_intervals(with_nan)
+    assert lower[0] == 25.0
+    assert np.isfinite(lower[1])

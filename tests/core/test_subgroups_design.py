@@ -315,3 +315,12 @@ def test_messages_never_contain_a_womans_id() -> None:
     with pytest.raises(UsageError) as excinfo:
         run(frame, adjust=["stay_days"])
     assert not any(w in str(p) for p in excinfo.value.problems for w in frame["woman_id"])
+
+
+@pytest.mark.parametrize("model", ["twopart", "poisson", "ols"])
+def test_every_cost_zero(model: str) -> None:
+    frame = women()
+    with pytest.raises(UsageError) as excinfo:
+        run(frame, np.zeros(len(frame)), model=model)
+    (problem,) = excinfo.value.problems
+    assert problem.message == "every cost is zero: there is nothing to compare"

@@ -149,3 +149,35 @@ def test_covariate_levels_with_few_women_hide_their_coefficients() -> None:
     # 6 women have parity 3+: its coefficient is a statistic over 6 women.
     assert model.loc[("any", "parity[T.3+]"), "coefficient"] == SUPPRESSED
     assert model.loc[("any", "parity[T.0]"), "coefficient"] != SUPPRESSED
+
+
+def test_weighted_share_is_a_statistic_and_the_zero_count_is_rounded() -> None:
+    y, frame = population()
+    w = np.where(np.arange(len(y)) % 5 == 0, 0.5, 1.5)  # e.g. censoring weights
+    result = compare_subgroups(
+        y,
+        frame,
+        by="ethnicity",
+        weights=w,
+        rng=np.random.default_rng(2),
+        n_resamples=99,
+        disclosure=NHSD,
+        merge_small=True,
+    )
+    summary = result.tables["subgroup_summary"].set_index("group")
+    raw = result.raw["subgroup_summary"].set_index("group")
+    # With weights the share with zero cost is a weighted mean, shown as computed (it is a
+    # statistic over >= 8 women), not rebuilt from rounded counts.
+    assert summary.loc["White", "share_zero"] == pytest.approx(raw.loc["White", "share_zero"])
+    # Every third woman has a zero cost: 34 of 100 -> 35 under nhsd2018 (nearest 5).
+    diagnostics = result.tables["subgroup_diagnostics"]
+    assert result.raw["subgroup_diagnostics"]["zeros"].tolist() == [34, 34]
+    assert diagnostics["zeros"].tolist() == [35, 35]
+
+
+def test_a_small_reference_with_merge_small_is_one_clear_problem() -> None:
+    with pytest.raises(UsageError) as excinfo:
+        run(reference="Mixed", merge_small=True)
+    (problem,) = excinfo.value.problems
+    assert "reference level 'Mixed' has too few women" in problem.message
+    assert "merged into 'other'" in problem.message

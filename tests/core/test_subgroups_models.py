@@ -14,7 +14,7 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.regression.linear_model import OLS, WLS
 
-from rapport_cost.core.analyses.subgroups import fit_model
+from rapport_cost.core.analyses.subgroups import diagnose, fit_model
 from rapport_cost.core.analyses.subgroups import models as models_module
 from rapport_cost.errors import ExitCode, ModelError
 
@@ -164,3 +164,42 @@ def test_a_level_with_only_positive_costs_is_noted(
     # The fitted P(cost > 0) of that group is 1 to within 1e-8 (the limit).
     p = 1.0 / (1.0 + np.exp(-(x[x[:, 2] == 1] @ any_part.coef)))
     assert p.min() > 1 - 1e-8
+
+
+def test_park_and_link_tests_equal_direct_statsmodels_fits(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    x, y, w = data
+    fit = fit_model(y, x, "twopart", w)
+    rows = diagnose(fit, y, x, w)
+    any_part, positive = fit.part("any"), fit.part("positive")
+    assert any_part is not None
+    assert positive is not None
+    pos = y > 0
+    gamma = families.Gamma(families.links.Log())
+    # Park: (y - ŷ)² on log ŷ over women with a cost > 0, gamma GLM with log link.
+    eta = x[pos] @ positive.coef
+    r2 = (y[pos] - np.exp(eta)) ** 2
+    park = GLM(r2, np.column_stack([np.ones(eta.size), eta]), family=gamma, freq_weights=w[pos])
+    result = park.fit()
+    assert rows[1].park_lambda == pytest.approx(result.params[1], rel=1e-8)
+    assert rows[1].park_se == pytest.approx(result.bse[1], rel=1e-8)
+    # Link test: the gamma part refitted on η̂ and η̂²; the p-value of η̂².
+    link = GLM(
+        y[pos],
+        np.column_stack([np.ones(eta.size), eta, eta**2]),
+        family=gamma,
+        freq_weights=w[pos],
+    ).fit()
+    assert rows[1].link_test_p == pytest.approx(link.pvalues[2], rel=1e-6)
+    # The logit part: link test on its own η̂, no Park test.
+    eta_any = x @ any_part.coef
+    logit = GLM(
+        pos.astype(float),
+        np.column_stack([np.ones(y.size), eta_any, eta_any**2]),
+        family=families.Binomial(),
+        freq_weights=w,
+    ).fit()
+    assert rows[0].link_test_p == pytest.approx(logit.pvalues[2], rel=1e-6)
+    assert np.isnan(rows[0].park_lambda)
+    assert rows[0].zeros == rows[1].zeros == int((y == 0).sum())

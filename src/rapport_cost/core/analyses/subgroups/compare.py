@@ -32,6 +32,7 @@ from rapport_cost.core.analyses.subgroups.diagnostics import diagnose
 from rapport_cost.core.analyses.subgroups.disclosure import (
     Control,
     Published,
+    control_diagnostics,
     control_differences,
     control_model,
     control_summary,
@@ -164,6 +165,7 @@ def _merge(
     w: Vector,
     disclosure: Control,
     merge_small: bool,
+    file: str | None,
 ) -> tuple[pd.DataFrame, list[str], list[str], list[Problem]]:
     """Merge the small groups into ``other`` (if asked); problems with a small reference.
 
@@ -181,6 +183,7 @@ def _merge(
             Problem(
                 f"reference level {reference!r} has too few women to publish its statistics "
                 f"(they would be {what}); choose a larger group as the reference",
+                file,
                 field=by,
                 code="small_reference",
             )
@@ -229,6 +232,7 @@ def _publish(
     model, model_cells, model_notes = control_model(
         raw["subgroup_model"], _term_women(design, fit), hidden_terms, disclosure
     )
+    diagnostics = control_diagnostics(raw["subgroup_diagnostics"], disclosure)
     notes = list(summary.notes) + list(model_notes)
     if hidden:
         listed = ", ".join(repr(g) for g in design.groups if g in hidden)
@@ -241,12 +245,13 @@ def _publish(
             "subgroup_summary": summary.table,
             "subgroup_difference": differences,
             "subgroup_model": model,
-            "subgroup_diagnostics": raw["subgroup_diagnostics"],
+            "subgroup_diagnostics": diagnostics.table,
         },
         suppressed={
             "subgroup_summary": summary.suppressed_cells(),
             "subgroup_difference": difference_cells,
             "subgroup_model": model_cells,
+            "subgroup_diagnostics": diagnostics.suppressed_cells(),
         },
         hidden_groups=tuple(g for g in design.groups if g in hidden),
         notes=tuple(notes),
@@ -421,16 +426,20 @@ def compare_subgroups(
         (more than ``max_failed``), naming the part and the share.
     """
     y, w = _arguments(costs, women, model, weights, n_resamples, scheme, max_failed)
-    frame, merged, small, problems = _merge(women, by, reference, w, disclosure, merge_small)
-    design = build_design(
-        frame,
-        by=by,
-        adjust=adjust,
-        reference=reference,
-        include_site=include_site,
-        weights=w,
-        file=file,
-    )
+    frame, merged, small, problems = _merge(women, by, reference, w, disclosure, merge_small, file)
+    small_reference = any(p.code == "small_reference" for p in problems)
+    try:
+        design = build_design(
+            frame,
+            by=by,
+            adjust=adjust,
+            reference=None if small_reference else reference,
+            include_site=include_site,
+            weights=w,
+            file=file,
+        )
+    except UsageError as exc:
+        raise UsageError(str((problems or exc.problems)[0]), problems + exc.problems) from None
     problems += outcome_problems(y, design, model, w, file)
     if scheme != "ordinary" and SITE not in women.columns:
         problems.append(Problem(f"the {scheme} bootstrap needs a 'site' column", field=SITE))

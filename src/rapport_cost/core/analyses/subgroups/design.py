@@ -550,6 +550,9 @@ def outcome_problems(
             )
         )
         return problems
+    if not (y[used] != 0).any():
+        msg = "every cost is zero: there is nothing to compare"
+        return [Problem(msg, field="cost", code="all_zero")]
     zeros = int((used & (y == 0)).sum())
     if model == "gamma" and zeros:
         problems.append(
@@ -563,9 +566,6 @@ def outcome_problems(
         )
     if model == "twopart":
         positive = used & (y > 0)
-        if not positive.any():
-            msg = "every cost is zero: there is nothing for the gamma part to fit"
-            return [Problem(msg, field="cost", code="all_zero")]
         for factor in design.factors:
             sizes = np.bincount(factor.codes[positive], minlength=len(factor.levels))
             problems += [

@@ -72,14 +72,13 @@ def park_test(y: Vector, fitted: Vector, weights: Vector) -> tuple[float, float,
     """λ and its SE from the modified Park test, and a note on rows left out.
 
     Rows with ŷ ≤ 0 (possible with least squares) or a residual of exactly 0 cannot enter a
-    gamma GLM with log link on log ŷ and are left out (the note says how many).
+    gamma GLM with log link on log ŷ and are left out (the note says so).
     """
     r2 = (y - fitted) ** 2
     keep = (fitted > 0) & (r2 > 0) & (weights > 0)
     note = ""
-    dropped = int(np.sum((weights > 0) & ~keep))
-    if dropped:
-        note = f" ({dropped} women with ŷ ≤ 0 or a zero residual left out of the Park test)"
+    if ((weights > 0) & ~keep).any():  # no count here: it could be 1-7 women (S-1)
+        note = " Women with ŷ ≤ 0 or a zero residual are left out of the Park test."
     if keep.sum() < 3:
         return math.nan, math.nan, " The Park test needs at least 3 women with ŷ > 0."
     design = np.column_stack([np.ones(int(keep.sum())), np.log(fitted[keep])])

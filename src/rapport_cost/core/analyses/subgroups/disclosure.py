@@ -17,7 +17,9 @@ module calls rather than copies. The import contract keeps ``core.analyses`` and
   ``subgroup_model``. If the reference group is hidden, every difference row is.
 * In ``subgroup_model``, a dummy of any categorical covariate whose level has 1–7 women in
   the part's data is ``*`` too (the policy's statistics rule on a table of terms).
-* ``subgroup_diagnostics`` is about the whole sample and passes unchanged.
+* ``subgroup_diagnostics`` is about the whole sample: its test statistics are complex
+  calculations (S-1) and pass unchanged; its count of women with zero cost follows the
+  count rule.
 
 ``merge_small`` merges the groups the policy would suppress on their own into
 :data:`~rapport_cost.core.analyses.subgroups.design.OTHER` before anything is fitted, so
@@ -223,3 +225,17 @@ def control_model(
     terms, parts = table["term"].tolist(), table["part"].tolist()
     out, cells = _hide(table, hide, ["coefficient", "se"], lambda i: f"{terms[i]} ({parts[i]})")
     return out, cells, notes
+
+
+def control_diagnostics(table: pd.DataFrame, control: Control) -> Controlled:
+    """``subgroup_diagnostics``: the count ``zeros`` controlled, the rest unchanged."""
+    passthrough = [c for c in table.columns if c not in ("part", "zeros")]
+    return control(
+        table,
+        counts=["zeros"],
+        statistics=[],
+        passthrough=passthrough,
+        key="part",
+        n_column="zeros",
+        total_label=_total_label(list(table["part"])),
+    )
