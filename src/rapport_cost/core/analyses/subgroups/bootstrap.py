@@ -9,6 +9,12 @@ means are computed from the same distinct-row sums. No Python loop runs per woma
 resample (only per block of 64 resamples, per part and per group).
 
 The intervals are percentile intervals (B-3) with the Davison–Hinkley quantiles of G-4.
+
+Measured (``benchmarks/subgroups_scale.py``: 20,000 women, two-part model, subgroup and six
+covariates, 999 stratified resamples, one BLAS thread, a shared 2-CPU machine): 2.4 s CPU
+against 67 s for a loop of statsmodels fits on the same multiplicities (27×); with a
+numeric covariate, so that every row is distinct, 5.7–6.3 s (11×). Estimates agree with
+the loop's to < 1e-6 relative (coefficients 3.5e-7, adjusted means 5e-11, worst of 999).
 """
 
 from __future__ import annotations
