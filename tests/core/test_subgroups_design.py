@@ -193,6 +193,7 @@ def test_identifier_as_subgroup() -> None:
     (problem,) = excinfo.value.problems
     assert problem.field == "woman_id"
     assert "a different value for every woman" in problem.message
+    assert "W00" not in problem.message
 
 
 def test_subgroup_listed_in_adjust() -> None:
@@ -324,3 +325,11 @@ def test_every_cost_zero(model: str) -> None:
         run(frame, np.zeros(len(frame)), model=model)
     (problem,) = excinfo.value.problems
     assert problem.message == "every cost is zero: there is nothing to compare"
+
+
+def test_identifier_with_a_reference_never_lists_ids() -> None:
+    with pytest.raises(UsageError) as excinfo:
+        run(women(), by="woman_id", reference="W9999")
+    (problem,) = excinfo.value.problems
+    assert problem.code == "identifier"
+    assert "W00" not in problem.message

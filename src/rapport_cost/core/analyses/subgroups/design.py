@@ -37,6 +37,8 @@ OTHER = "other"
 SITE = "site"
 #: Name of the intercept term.
 INTERCEPT = "Intercept"
+#: Levels listed in a message at most.
+MAX_LISTED = 20
 #: Rows of the women log are numbered as a spreadsheet shows them (header = row 1).
 FIRST_ROW = 2
 
@@ -256,13 +258,19 @@ def _group_problems(
     labels = level_labels(frame[by])
     used = weights > 0
     present = sorted({lab for lab, u in zip(labels, used, strict=True) if u})
+    if len(present) == int(used.sum()) and len(present) > 2:
+        # An identifier: say so, and never list its values (they may be women's ids).
+        msg = "has a different value for every woman (an identifier?): it cannot be a subgroup"
+        return None, [Problem(msg, file, field=by, code="identifier")]
     problems: list[Problem] = []
     if reference is not None and reference not in present:
-        listed = ", ".join(repr(v) for v in _level_order(present))
+        levels = _level_order(present)
+        listed = ", ".join(repr(v) for v in levels[:MAX_LISTED])
+        more = f" and {len(levels) - MAX_LISTED} more" if len(levels) > MAX_LISTED else ""
         problems.append(
             Problem(
                 f"reference level {reference!r} is not a level of {by!r}"
-                f"{did_you_mean(reference, present)} (the levels are {listed})",
+                f"{did_you_mean(reference, present)} (the levels are {listed}{more})",
                 file,
                 field=by,
                 code="unknown_reference",
@@ -280,16 +288,6 @@ def _group_problems(
             )
         )
         return None, problems
-    if len(present) == int(used.sum()) and len(present) > 2:
-        problems.append(
-            Problem(
-                "has a different value for every woman (an identifier?): it cannot be a "
-                "subgroup column",
-                file,
-                field=by,
-                code="identifier",
-            )
-        )
     factor = make_factor(by, labels, weights, reference)
     return factor, problems + _empty_levels(factor, used, file)
 
