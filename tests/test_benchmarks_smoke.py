@@ -25,6 +25,11 @@ BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
             "psa/floor",
         ),
         ("follow_up_scale.py", ["--small"], "bootstrap / one estimate"),
+        (
+            "subgroups_scale.py",
+            ["--women", "2000", "--resamples", "64", "--loop", "3", "--repeat", "1"],
+            "ratio statsmodels loop / ours",
+        ),
     ],
 )
 def test_benchmark_runs_at_a_tiny_size(
