@@ -12,6 +12,7 @@ from rapport_cost.api.psa import run_psa
 from rapport_cost.api.reproduce import reproduce, reproduce_from
 from rapport_cost.api.scale_up import scale_up
 from rapport_cost.api.scenarios import scenario_configs, scenarios
+from rapport_cost.api.subgroups import run_subgroups
 from rapport_cost.api.synth import EXAMPLE_SEED, EXAMPLE_WOMEN, synth
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "reproduce_from",
     "run_follow_up",
     "run_psa",
+    "run_subgroups",
     "scale_up",
     "scenario_configs",
     "scenarios",

@@ -157,6 +157,8 @@ def control_result(result: Result, policy: str) -> Result:
         If ``policy`` is not a policy (``--sdc``).
     """
     policy = choice(policy, "--sdc", POLICIES)
+    if result.disclosure is not None:  # the command controlled its own tables already
+        return result
     if policy == "none":
         return replace(result, disclosure={"policy": "none", "note": WATERMARK})
     tables: dict[str, pd.DataFrame] = {}

@@ -335,3 +335,38 @@ def _at_risk_row(ax: Axes, curve: pd.DataFrame, sites: list[str], x_col: str) ->
     ax.tick_params(axis="y", length=0)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
+
+
+def forest_writer(difference: pd.DataFrame, by: str, caption: str) -> Callable[[Path], None]:
+    """Adjusted differences from the reference group with their 95% intervals.
+
+    ``difference`` is the ``subgroup_difference`` table; suppressed groups (``*``) are
+    left out of the plot, as they are out of every table.
+    """
+    rows = difference[difference["kind"] == "adjusted"]
+    shown = rows[pd.to_numeric(rows["difference"], errors="coerce").notna()].reset_index(drop=True)
+
+    def write(path: Path) -> None:
+        from matplotlib.figure import Figure  # noqa: PLC0415 - slow import, only when writing
+
+        n = len(shown)
+        fig = Figure(figsize=(7.5, 1.6 + 0.45 * max(n, 1)), layout="constrained")
+        ax = fig.subplots()
+        y = np.arange(n)[::-1]
+        est = shown["difference"].astype(float).to_numpy()
+        lo = shown["difference_q025"].astype(float).to_numpy()
+        hi = shown["difference_q975"].astype(float).to_numpy()
+        ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color="#1f4e79", capsize=3)
+        ax.axvline(0.0, color="black", lw=1.0)
+        reference = str(difference["reference"].iloc[0]) if len(difference) else ""
+        ax.set_yticks(y, labels=shown["group"].astype(str).tolist())
+        ax.set_xlabel(f"adjusted difference in mean cost per woman vs {reference} ({caption})")
+        hidden = len(rows) - n
+        title = f"Cost per woman by {by}: adjusted differences\n95% bootstrap intervals"
+        if hidden:
+            title += f"; {hidden} group(s) suppressed (too few women to publish)"
+        ax.set_title(title, fontsize=10, loc="left")
+        ax.grid(axis="x", color="#eeeeee")
+        fig.savefig(path, format="png", dpi=120, metadata={"Software": None})
+
+    return write

@@ -8,6 +8,7 @@ from rapport_cost.cli import (
     report,  # noqa: F401 - registers report
     reproduce,  # noqa: F401 - registers reproduce
     sensitivity,  # noqa: F401 - registers dsa, scenarios, scale-up
+    subgroups,  # noqa: F401 - registers subgroups
 )
 from rapport_cost.cli.app import app
 
