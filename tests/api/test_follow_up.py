@@ -139,3 +139,36 @@ def test_cli_writes_tables_and_the_plot_and_reproduces(tmp_path: Path) -> None:
     for name in ("follow_up_summary.csv", "cumulative_cost.csv", "cumulative_cost.png"):
         assert (out / name).stat().st_size > 0, name
     invoke(["reproduce", "--from", str(out)], code=0)
+
+
+def test_psa_horizon_prices_each_draw_through_the_engine() -> None:
+    # psa --horizon: each draw's estimate is the follow-up estimator on that draw's costs
+    built = api.build(CASE / "config.yaml", timeline=True)
+    r = api.run_psa(built, draws=64, seed=5, horizon="2 months")
+    table = r.tables["psa_follow_up"].set_index("site")
+    fu_result = api.run_follow_up(built, resamples=9, seed=1)
+    assert table.loc["all", "deterministic"] == pytest.approx(
+        _row(fu_result, "all", "btp")["mean_cost"], rel=1e-12
+    )
+    # the case has one hourly rate and no uncertainty: every draw is the point value
+    assert table.loc["all", "mean"] == pytest.approx(65 / 3 + 20, rel=1e-12)
+
+
+def test_psa_horizon_draw_by_draw_on_the_example() -> None:
+    from rapport_cost.api import follow_up as fu_api  # noqa: PLC0415
+    from rapport_cost.api.draws import psa_chunks, streams  # noqa: PLC0415
+    from rapport_cost.api.psa import Horizon  # noqa: PLC0415
+    from rapport_cost.core.analyses import follow_up as fu  # noqa: PLC0415
+
+    built = api.build(None, timeline=True)
+    h = Horizon.of(built, "24 months", 8)
+    _, chunks, _ = psa_chunks(built, streams=streams(3), n_draws=8)
+    chunk = next(iter(chunks))
+    h.add(chunk.start, chunk.costs)
+    everyone, _ = fu_api.cohort_from_logs(built, h.settings)
+    obs = fu.observe(everyone.censoring, everyone.death, h.settings.horizon)
+    layout = fu.lay_out(obs, fu.make_intervals(h.settings.horizon, h.settings.interval),
+                        everyone.woman, everyone.start, everyone.stop)  # fmt: skip
+    for row in range(chunk.n):
+        direct = fu.estimate(layout, chunk.costs.timeline(row), se=False).estimates["BTP"]
+        assert h.values[-1, row] == pytest.approx(direct, rel=1e-9)

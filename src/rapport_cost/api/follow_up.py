@@ -44,7 +44,7 @@ from rapport_cost.config import FollowUp, describe_days, parse_duration
 from rapport_cost.core.analyses import follow_up as fu
 from rapport_cost.core.inputs.cost_history import validate_cost_history
 from rapport_cost.core.inputs.logs import END_COLUMNS
-from rapport_cost.errors import Problem, UsageError
+from rapport_cost.errors import ModelError, Problem, UsageError
 from rapport_cost.fileio.config_file import LoadedConfig
 from rapport_cost.fileio.cost_history import read_cost_history
 
@@ -605,6 +605,40 @@ def _plots(
 ) -> dict[str, Callable[[Path], None]]:
     unit = "months since origin" if s.unit == "days" else s.unit
     return {CURVE_PLOT: cumulative_cost_writer(tables["cumulative_cost"], s.label, unit, caption)}
+
+
+def horizon_weights(built: Built, s: Settings) -> list[tuple[str, Vector]]:
+    """Each site's (and all's) estimator as weights over the timeline's cells.
+
+    Every follow-up estimator is linear in the costs given the women's times, so at other
+    prices (a PSA draw) it is ``Costs.timeline_weighted(weights)`` (METHODS §9 with P-7).
+
+    Raises
+    ------
+    UsageError
+        If the horizon cannot be used (as :func:`check_cohorts`).
+    ModelError
+        If the estimator is refused on a cohort (e.g. ZT when K̂ falls to 0).
+    """
+    everyone, _ = cohort_from_logs(built, s)
+    cohorts = _cohorts(everyone, built.usage.sites)
+    check_cohorts(cohorts, s)
+    assert built.usage.timeline is not None
+    n_cells = built.usage.timeline.woman.size
+    out = []
+    for c in cohorts:
+        obs = fu.observe(c.censoring, c.death, s.horizon)
+        layout = fu.lay_out(obs, fu.make_intervals(s.horizon, s.interval), c.woman, c.start,
+                            c.stop)  # fmt: skip
+        lw = fu.line_weights(layout)
+        if s.estimator in lw.refused:
+            reason = lw.refused[s.estimator].reason
+            msg = f"{c.name}: {s.estimator.lower()} refused: {reason}"
+            raise ModelError(msg, [Problem(msg, code=lw.refused[s.estimator].code)])
+        full = np.zeros(n_cells)
+        full[c.cells] = lw.weights[s.estimator]
+        out.append((c.name, full))
+    return out
 
 
 def follow_up_line(built: Built) -> str | None:

@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy
 
+from rapport_cost.api import follow_up as fu_api
 from rapport_cost.api.base import (
     Built,
     ConfigArg,
@@ -21,6 +22,7 @@ from rapport_cost.api.base import (
     build,
     choice,
     config_arg,
+    prepare,
     price_notes,
     seed_number,
     site_women,
@@ -32,6 +34,8 @@ from rapport_cost.api.plots import png, psa_histogram, psa_running_mean
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray
 from rapport_cost.core.analyses import psa as core
+from rapport_cost.core.analyses.bootstrap import quantiles
+from rapport_cost.core.engine import Costs
 from rapport_cost.core.params.sampling import Sampling
 from rapport_cost.fileio.draws import DrawsWriter
 
@@ -62,6 +66,48 @@ def _draw_block(
     """Draw numbers and the values of a block of rows (parameters, then outputs)."""
     ids = np.arange(first, first + params.shape[0], dtype=np.int64)
     return ids, np.hstack([params, mean, total])
+
+
+@dataclass
+class Horizon:
+    """The follow-up estimate within a horizon at every PSA draw (``psa --horizon``)."""
+
+    settings: fu_api.Settings
+    weights: list[tuple[str, FloatArray]]
+    values: FloatArray
+
+    @classmethod
+    def of(cls, built: Built, horizon: object, n_draws: int) -> Horizon:
+        """The horizon's weights on the built model (which has a timeline)."""
+        s = fu_api.settings_of(built.config.follow_up, horizon=horizon)
+        weights = fu_api.horizon_weights(built, s)
+        return cls(s, weights, np.empty((len(weights), n_draws)))
+
+    def add(self, start: int, costs: Costs) -> None:
+        """The estimates of a chunk's draws."""
+        for k, (_, w) in enumerate(self.weights):
+            self.values[k, start : start + costs.n_rows] = costs.timeline_weighted(w)
+
+    def table(self, base: Costs) -> pd.DataFrame:
+        """Table ``psa_follow_up``: the estimate at the point values and over the draws."""
+        rows = []
+        for k, (site, w) in enumerate(self.weights):
+            x = self.values[k]
+            q025, median, q975 = (float(v) for v in quantiles(x, [0.025, 0.5, 0.975]))
+            rows.append(
+                {
+                    "site": site,
+                    "estimator": self.settings.estimator.lower(),
+                    "horizon": self.settings.label,
+                    "deterministic": float(base.timeline_weighted(w)[0]),
+                    "mean": float(x.mean()),
+                    "sd": float(x.std(ddof=1)) if x.size > 1 else float("nan"),
+                    "median": median,
+                    "q025": q025,
+                    "q975": q975,
+                }
+            )
+        return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -95,8 +141,13 @@ def _simulate(
     s: _Settings,
     out_draws: str | Path | None,
     progress: Progress | None,
+    horizon: Horizon | None = None,
 ) -> tuple[core.PsaOutputs, FloatArray, DrawsWriter | None]:
-    """Run the draws: outputs per draw, the deterministic rows, and the draws' writer."""
+    """Run the draws: outputs per draw, the deterministic rows, and the draws' writer.
+
+    With a ``horizon``, each draw's follow-up estimate of every site and all is kept in
+    ``horizon.values`` too.
+    """
     labels = [*built.usage.sites, "all"]
     base = built.costs()
     deterministic = np.vstack([base.mean_per_woman[0], base.total[0]])
@@ -114,6 +165,8 @@ def _simulate(
             writer.write(*_draw_block(0, row, base.mean_per_woman, base.total))
         for part in chunks:
             outputs.add(part.start, part.params, part.mean, part.total)
+            if horizon is not None:
+                horizon.add(part.start, part.costs)
             if writer is not None:
                 writer.write(*_draw_block(part.start + 1, part.params, part.mean, part.total))
             if progress is not None:
@@ -175,6 +228,7 @@ def run_psa(
     chunk_size: int | None = None,
     progress: Progress | None = None,
     out_draws: str | Path | None = None,
+    horizon: object = None,
 ) -> Result:
     """Probabilistic sensitivity analysis: the unit-cost parameters drawn jointly.
 
@@ -197,6 +251,9 @@ def run_psa(
         files while the PSA runs, and ``result.plots`` carries them as
         ``psa_draws.parquet`` and ``psa_draws.csv`` beside the PNG plots. Row ``draw = 0``
         is the deterministic base case; draws 1 to N follow.
+    horizon
+        A length of time (``24 months``): also the mean cost per woman within it (the
+        config's follow-up estimator, METHODS §9) at every draw, table ``psa_follow_up``.
 
     Returns
     -------
@@ -224,7 +281,11 @@ def run_psa(
         whole_number(chunk_size, "chunk_size", 1)
     if sampling is not None:
         choice(sampling, "--sampling", SAMPLINGS)
-    built = config if isinstance(config, Built) else build(config)
+    if horizon is not None and not (isinstance(config, Built) and config.usage.timeline):
+        prep = config.prep if isinstance(config, Built) else config
+        built = build(prep if isinstance(prep, Prepared) else prepare(prep), timeline=True)
+    else:
+        built = config if isinstance(config, Built) else build(config)
     cfg = built.config
     s = _settings(built, draws, seed_number(seed), sampling, chunk_size)
     st = streams(s.seed)
@@ -237,8 +298,13 @@ def run_psa(
         notes.append(
             "no parameter has a distribution: every PSA draw equals the deterministic estimate"
         )
-    outputs, deterministic, writer = _simulate(built, design, chunks, s, out_draws, progress)
+    follow = None if horizon is None else Horizon.of(built, horizon, s.n_draws)
+    outputs, deterministic, writer = _simulate(
+        built, design, chunks, s, out_draws, progress, follow
+    )
     tables, table_notes = _tables(built, design, outputs, deterministic)
+    if follow is not None:
+        tables["psa_follow_up"] = follow.table(built.costs())
     return Result(
         command="psa",
         tables=tables,
@@ -269,6 +335,7 @@ def run_psa(
             "seed": st.seed,
             "sampling": s.sampling,
             "chunk_size": s.chunk,
+            "horizon": None if follow is None else follow.settings.horizon,
         },
         site_women=site_women(built),
     )

@@ -46,6 +46,14 @@ def psa(
             show_default=False,
         ),
     ] = None,
+    horizon: Annotated[
+        str | None,
+        typer.Option(
+            "--horizon",
+            help="Also the mean cost within a horizon ('24 months') at every draw.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
     out: OutOpt = None,
     sdc: SdcOpt = "none",
@@ -68,7 +76,9 @@ def psa(
                 sampling=sampling,
                 progress=progress,
                 out_draws=dest.folder,
+                horizon=horizon,
             )
-        emit(result, dest, quiet=quiet, terminal=["psa_summary"])
+        shown = ["psa_summary", *(["psa_follow_up"] if horizon is not None else [])]
+        emit(result, dest, quiet=quiet, terminal=shown)
 
     run(action, debug=debug)
