@@ -306,3 +306,14 @@ def check_output_site(built: Built, output: str, site: str | None) -> None:
     if site is not None and site not in built.usage.sites:
         msg = f"--site {site!r}: no such site (sites: {', '.join(built.usage.sites)})"
         raise UsageError(msg)
+
+
+def policy_notes(built: Built) -> list[str]:
+    """One line per logs policy that handled rows, with how many."""
+    cfg = built.config
+    return [
+        f"logs.policies.{code}: {cfg.logs.policy(code) if cfg.logs else 'error'} applied to "
+        f"{n} row(s)"
+        for code, n in built.logs.policy_counts.items()
+        if n
+    ]

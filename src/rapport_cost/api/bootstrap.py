@@ -47,12 +47,12 @@ from rapport_cost.api.base import (
     config_arg,
     config_inputs,
     load,
+    policy_notes,
     prepare,
     price_notes,
     seed_number,
 )
 from rapport_cost.api.draws import STREAMS, Streams, streams
-from rapport_cost.api.estimate import policy_notes
 from rapport_cost.api.plots import bootstrap_histogram, png
 from rapport_cost.api.psa import Progress
 from rapport_cost.api.reproduce import register_runner

@@ -12,10 +12,13 @@ from rapport_cost.api.base import (
     build,
     config_arg,
     config_inputs,
+    policy_notes,
     prepare,
     price_notes,
     site_women,
 )
+from rapport_cost.api.follow_up import follow_up_line
+from rapport_cost.api.reproduce import register_runner
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.prices.terms import staff_costs
 from rapport_cost.core.publish.tables import (
@@ -60,15 +63,10 @@ def _labels(cfg: CostingConfig) -> dict[str, str]:
     return out
 
 
-def policy_notes(built: Built) -> list[str]:
-    """One line per logs policy that handled rows, with how many."""
-    cfg = built.config
-    return [
-        f"logs.policies.{code}: {cfg.logs.policy(code) if cfg.logs else 'error'} applied to "
-        f"{n} row(s)"
-        for code, n in built.logs.policy_counts.items()
-        if n
-    ]
+def _follow_up_note(built: Built) -> list[str]:
+    """One line on how follow-up differs across the women, pointing to ``follow-up``."""
+    line = follow_up_line(built)
+    return [] if line is None else [line]
 
 
 def estimate(config: ConfigArg | Prepared | Built = None, *, by: Sequence[str] = ()) -> Result:
@@ -123,7 +121,11 @@ def estimate(config: ConfigArg | Prepared | Built = None, *, by: Sequence[str] =
             "price_index": built.prep.index.name,
             "by": list(by),
         },
-        warnings=[*policy_notes(built), *usage.notes, *notes],
+        warnings=[*policy_notes(built), *usage.notes, *notes, *_follow_up_note(built)],
         args={"config": config_arg(built.prep.loaded), "by": list(by)},
         site_women=site_women(built),
     )
+
+
+register_runner("unit-costs", unit_costs)
+register_runner("estimate", estimate)

@@ -30,13 +30,13 @@ from rapport_cost.api.base import (
     config_arg,
     config_inputs,
     load,
+    policy_notes,
     prepare,
     seed_number,
     site_women,
     whole_number,
 )
 from rapport_cost.api.draws import STREAMS, streams
-from rapport_cost.api.estimate import policy_notes
 from rapport_cost.api.plots import cumulative_cost_writer
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import BoolArray, IntArray, StrArray, Vector

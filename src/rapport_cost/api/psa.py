@@ -22,6 +22,7 @@ from rapport_cost.api.base import (
     build,
     choice,
     config_arg,
+    policy_notes,
     prepare,
     price_notes,
     seed_number,
@@ -29,7 +30,6 @@ from rapport_cost.api.base import (
     whole_number,
 )
 from rapport_cost.api.draws import STREAMS, psa_chunks, streams
-from rapport_cost.api.estimate import policy_notes
 from rapport_cost.api.plots import png, psa_histogram, psa_running_mean
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray

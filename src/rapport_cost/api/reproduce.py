@@ -10,7 +10,6 @@ import pandas as pd
 
 from rapport_cost.api.base import Result
 from rapport_cost.api.disclosure import POLICIES, control_result
-from rapport_cost.api.estimate import estimate, unit_costs
 from rapport_cost.config import PublishedRun
 from rapport_cost.core.publish.compare import Difference, compare_tables
 from rapport_cost.errors import InputError, Problem, UsageError
@@ -23,8 +22,9 @@ from rapport_cost.fileio.published import (
     resolved_args,
 )
 
-#: The API function behind each command a published table or an output folder can name.
-RUNNERS: dict[str, Callable[..., Result]] = {"unit-costs": unit_costs, "estimate": estimate}
+#: The API function behind each command a published table or an output folder can name;
+#: every command's module registers its own (``rapport_cost.api`` imports them all).
+RUNNERS: dict[str, Callable[..., Result]] = {}
 
 
 def register_runner(command: str, runner: Callable[..., Result]) -> None:

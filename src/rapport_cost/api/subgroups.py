@@ -25,12 +25,12 @@ from rapport_cost.api.base import (
     choice,
     config_arg,
     model_result,
+    policy_notes,
     prepare,
     seed_number,
     whole_number,
 )
 from rapport_cost.api.draws import STREAMS, streams
-from rapport_cost.api.estimate import policy_notes
 from rapport_cost.api.follow_up import check_cohorts, cohort_from_logs, settings_of
 from rapport_cost.api.plots import forest_writer
 from rapport_cost.api.reproduce import register_runner
