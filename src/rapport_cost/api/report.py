@@ -23,8 +23,10 @@ from rapport_cost.api.bootstrap import bootstrap
 from rapport_cost.api.disclosure import control_result
 from rapport_cost.api.dsa import dsa
 from rapport_cost.api.estimate import estimate, unit_costs
+from rapport_cost.api.follow_up import RESAMPLES, run_follow_up
 from rapport_cost.api.psa import run_psa
 from rapport_cost.api.scenarios import scenarios
+from rapport_cost.api.subgroups import run_subgroups
 from rapport_cost.config import PERSPECTIVE_PAYERS, CostingConfig
 from rapport_cost.core.publish.sdc import SUPPRESSED
 from rapport_cost.fileio.export import for_display
@@ -238,6 +240,49 @@ def _unit_cost_sources(cfg: CostingConfig, table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _follow_up_section(
+    raw: dict[str, Result], results: dict[str, Result], caption: str
+) -> list[tuple[str, str, str]]:
+    """The mean cost within the follow-up horizon and the cumulative cost curves."""
+    if "follow-up" not in results:
+        return []
+    r = results["follow-up"]
+    s = r.settings
+    summary = r.tables["follow_up_summary"]
+    shown = summary[summary["estimator"] == s["estimator"]].drop(columns=["estimator"])
+    text = (
+        f"<p>Women are followed for different lengths of time (data cut-off "
+        f"{html.escape(str(s.get('data_cutoff')))}), so the mean cost per woman within "
+        f"{html.escape(str(s['horizon']))} of {html.escape(str(s['origin']))} is estimated "
+        "allowing for incomplete follow-up (METHODS §9); the estimator is "
+        f"{html.escape(str(s['estimator']))}, with {s['resamples']} bootstrap resamples.</p>"
+    )
+    content = text + html_table(shown, caption) + _plots(raw["follow-up"], "follow-up")
+    return [("follow-up", f"Costs within {s['horizon']} of {s['origin']}", content)]
+
+
+def _subgroup_sections(
+    raw: dict[str, Result], results: dict[str, Result], caption: str
+) -> list[tuple[str, str, str]]:
+    """One section per subgroup column the config's ``report.subgroups`` names."""
+    out = []
+    for key, r in results.items():
+        if not key.startswith("subgroups:"):
+            continue
+        col = key.split(":", 1)[1]
+        content = (
+            html_table(r.tables["subgroup_summary"], caption)
+            + html_table(r.tables["subgroup_difference"], caption)
+            + _plots(raw[key], f"subgroups by {col}")
+            + "".join(
+                f'<p class="note">{html.escape(n)}</p>'
+                for n in (r.disclosure or {}).get("notes", [])
+            )
+        )
+        out.append((f"subgroups-{col}", f"Cost per woman by {col}", content))
+    return out
+
+
 def _key_figures(results: dict[str, Result]) -> str:
     """The summary's key figures: women, total, mean per woman and both intervals."""
     overall = _row(results["estimate"].tables["per_unit"], site="all")
@@ -306,6 +351,8 @@ def _sections(
             + html_table(results["dsa"].tables["tornado"], caption, 20),
         ),
         ("scenarios", "Scenarios (all units)", _scenarios(results["scenarios"], caption)),
+        *_follow_up_section(raw, results, caption),
+        *_subgroup_sections(raw, results, caption),
         (
             "methods",
             "Methods (CHEERS 2022 costing items)",
@@ -358,7 +405,7 @@ def build_report(
     seed: int | None = None,
 ) -> tuple[str, Result]:
     """Run every analysis on the config and return the report's HTML and a summary result."""
-    built = build(config)
+    built = build(config, timeline=True)
     cfg = built.config
     raw: dict[str, Result] = {
         "unit-costs": unit_costs(built.prep.loaded),
@@ -368,6 +415,13 @@ def build_report(
         "dsa": dsa(built),
         "scenarios": scenarios(built),
     }
+    extra_resamples = min(resamples or RESAMPLES, RESAMPLES)
+    if cfg.report.follow_up:
+        raw["follow-up"] = run_follow_up(built, resamples=extra_resamples, seed=seed)
+    for col in cfg.report.subgroups:
+        raw[f"subgroups:{col}"] = run_subgroups(
+            built, by=col, resamples=extra_resamples, seed=seed, sdc_policy=sdc
+        )
     results = {k: control_result(r, sdc) for k, r in raw.items()}
     est = results["estimate"]
     caption = f"{cfg.currency}, {cfg.price_year} prices, perspective {cfg.perspective}" + (

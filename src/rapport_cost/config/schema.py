@@ -334,6 +334,17 @@ class FollowUp(Strict):
         return self
 
 
+class ReportSettings(Strict):
+    """What ``rapport-cost report`` adds to its standard sections.
+
+    ``subgroups``: columns of the women log compared in a subgroup section each;
+    ``follow_up``: a section on costs within the follow-up horizon (METHODS §9).
+    """
+
+    subgroups: list[str] = []
+    follow_up: bool = True
+
+
 class StudyPeriod(Strict):
     """The study window; default: first to last activity date in the logs."""
 
@@ -519,6 +530,7 @@ class CostingConfig(Strict):
     bootstrap: BootstrapSettings = BootstrapSettings()
     scale_up: ScaleUp | None = None
     follow_up: FollowUp = FollowUp()
+    report: ReportSettings = ReportSettings()
 
     @field_validator("programme_costs", mode="before")
     @classmethod
