@@ -83,9 +83,10 @@ def test_no_censoring_every_estimator_is_the_estimate(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     text = (ROOT / "configs" / "rapport.yaml").read_text(encoding="utf-8")
     text = text.replace("../data/example/", str(ROOT / "data" / "example") + "/")
-    config.write_text(text + "\nfollow_up: {data_cutoff: 2040-01-01, horizon: 10 years}\n")
+    text = text.replace("follow_up:\n", "follow_up:\n  data_cutoff: 2040-01-01\n", 1)
+    config.write_text(text)
     mean = api.estimate(config).tables["per_unit"].set_index("site")["mean_cost_per_woman"]
-    r = api.run_follow_up(config, resamples=19, seed=1)
+    r = api.run_follow_up(config, horizon="10 years", resamples=19, seed=1)
     table = r.tables["follow_up_summary"]
     for site, value in mean.items():
         rows = table[table["site"] == site]

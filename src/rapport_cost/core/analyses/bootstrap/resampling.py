@@ -475,15 +475,24 @@ def resample_counts(
     for seed, start in zip(root.spawn(len(starts)), starts, strict=True):
         g = np.random.Generator(bit_generator(seed))
         m = min(block, n_resamples - start)
-        offsets = (np.arange(m, dtype=np.intp) * n)[:, None]
-        flat = np.zeros(m * n, dtype=np.int32)
         if scheme == "cluster":
+            offsets = (np.arange(m, dtype=np.intp) * n)[:, None]
+            flat = np.zeros(m * n, dtype=np.int32)
             picks = g.integers(0, len(members), size=(m, len(members)))
             for u, pos in enumerate(members):
                 times = (picks == u).sum(axis=1).astype(np.int32)  # draws of unit u, (m,)
                 flat[(offsets + pos[None, :]).ravel()] += np.repeat(times, pos.size)
-        else:
-            for pos in members:
-                drawn = pos[g.integers(0, pos.size, size=(m, pos.size))]
-                flat += np.bincount((offsets + drawn).ravel(), minlength=m * n).astype(np.int32)
-        yield start, flat.reshape(m, n)
+            yield start, flat.reshape(m, n)
+            continue
+        # every stratum's draws side by side, counted a resample at a time: one row's
+        # counts (4 bytes a woman) stay in cache, a whole block's would not
+        drawn = np.empty((m, n), dtype=np.intp)
+        col = 0
+        for pos in members:
+            k = pos.size
+            drawn[:, col : col + k] = pos[g.integers(0, k, size=(m, k), dtype=np.int32)]
+            col += k
+        counts = np.empty((m, n), dtype=np.int32)
+        for r in range(m):  # a loop over the resamples of one block, each O(n) in numpy
+            counts[r] = np.bincount(drawn[r], minlength=n)
+        yield start, counts
