@@ -8,6 +8,7 @@ from rapport_cost.api.bootstrap import bootstrap
 from rapport_cost.api.dsa import dsa
 from rapport_cost.api.estimate import estimate, unit_costs
 from rapport_cost.api.follow_up import run_follow_up
+from rapport_cost.api.init import init
 from rapport_cost.api.psa import run_psa
 from rapport_cost.api.reproduce import reproduce, reproduce_from
 from rapport_cost.api.scale_up import scale_up
@@ -25,6 +26,7 @@ __all__ = [
     "build",
     "dsa",
     "estimate",
+    "init",
     "load_logs",
     "prepare",
     "reproduce",

@@ -649,6 +649,8 @@ def follow_up_line(built: Built) -> str | None:
     cutoff, _ = data_cutoff(built)
     admission = _days(women["admission_date"])
     months = (cutoff - admission) / fu.MONTH_DAYS
+    if not np.nanmax(months) - np.nanmin(months) >= 1.0:
+        return None  # every woman is followed for about as long
     return (
         f"follow-up since admission runs from {np.nanmin(months):.0f} to {np.nanmax(months):.0f} "
         "months across the women, so the mean cost per woman mixes lengths of follow-up; "

@@ -17,6 +17,7 @@ from rapport_cost.api.base import (
     BuiltArg,
     Result,
     built_from,
+    config_arg,
     model_result,
     seed_number,
     whole_number,
@@ -101,11 +102,13 @@ def scale_up(
             ScaleUnit(k, u.admissions_per_year, u.label, u.source) for k, u in section.units.items()
         ]
     else:
-        msg = (
-            "no units to scale up to: add a scale_up: section to the config or give "
-            "--admissions FILE"
+        note = (
+            "scale-up skipped: no units to scale up to (add a scale_up: section to the "
+            "config or give --admissions FILE)"
         )
-        raise UsageError(msg)
+        empty = scale_up_table([], 0.0, None)
+        return model_result(built, "scale-up", {"scale_up": empty}, inputs, warnings=[note],
+                            args={"config": config_arg(built.prep.loaded)})  # fmt: skip
     basis = basis or (section.basis if section else "cost_per_admission")
     if basis not in BASES:
         msg = f"--basis must be one of {', '.join(BASES)}, got {basis!r}"

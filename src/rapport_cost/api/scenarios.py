@@ -280,8 +280,8 @@ def _scenario_specs(
     else:
         specs = _config_specs(built.prep.loaded)
     specs = _select(specs, only)
-    if not specs:
-        msg = "no scenarios to run: add a scenarios: section to the config or give --scenarios FILE"
+    if not specs and scenarios_file is not None:
+        msg = f"no scenarios to run: {scenarios_file} has no scenarios: section with any"
         raise UsageError(msg)
     return specs
 
@@ -417,6 +417,11 @@ def scenarios(
     rows = _rows("base", built.config.title or "base case", built, base, output)
     rebuilt: list[str] = []
     notes: list[str] = []
+    if not specs:
+        notes.append(
+            "no scenarios: the config has no scenarios: section (add one, or give "
+            "--scenarios FILE); the table has the base case only"
+        )
     for spec, prep in variants:
         try:
             b = _rebuild(built, prep)

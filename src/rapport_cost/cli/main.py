@@ -4,6 +4,7 @@ from rapport_cost.cli import (
     bootstrap,  # noqa: F401 - registers bootstrap
     costing,  # noqa: F401 - registers the commands
     follow_up,  # noqa: F401 - registers follow-up
+    init,  # noqa: F401 - registers init
     psa,  # noqa: F401 - registers psa
     report,  # noqa: F401 - registers report
     reproduce,  # noqa: F401 - registers reproduce
