@@ -34,10 +34,7 @@ from rapport_cost.core.analyses.sensitivity import (
     thresholds,
     two_way,
 )
-from rapport_cost.errors import (
-    UsageError,
-    did_you_mean,
-)
+from rapport_cost.errors import Problem, UsageError, did_you_mean
 
 _OUTPUT_LABEL = {"mean_cost_per_woman": "Mean cost per woman", "total_cost": "Total cost"}
 
@@ -58,6 +55,42 @@ def _find_range(name: str, ranges: Sequence[OneWayRange], fixed: set[str]) -> On
         hint = did_you_mean(name, names) or f" (parameters: {', '.join(names)})"
         msg = f"--two-way {name!r}: no such parameter{hint}"
     raise UsageError(msg)
+
+
+def parse_vary(items: Sequence[str], names: Sequence[str]) -> dict[str, tuple[float, float] | None]:
+    """``--vary NAME`` (±20%) or ``--vary NAME=LOW:HIGH``, for any number of the config.
+
+    Raises
+    ------
+    UsageError
+        For a name that is no number of the config (with the closest names) or a range
+        that is not two numbers; every problem at once.
+    """
+    out: dict[str, tuple[float, float] | None] = {}
+    problems: list[Problem] = []
+    for item in items:
+        name, sep, span = item.partition("=")
+        name = name.strip()
+        if name not in names:
+            hint = did_you_mean(name, names) or " (see the psa_parameters table for every name)"
+            problems.append(Problem(f"--vary {name!r}: not a number of the config{hint}"))
+            continue
+        if not sep:
+            out[name] = None
+            continue
+        low, colon, high = span.partition(":")
+        try:
+            lo, hi = float(low), float(high)
+        except ValueError:
+            lo = hi = math.nan
+        if not colon or not (math.isfinite(lo) and math.isfinite(hi)):
+            msg = f"--vary {item!r}: give NAME=LOW:HIGH, e.g. {name}=20000:30000"
+            problems.append(Problem(msg))
+            continue
+        out[name] = (lo, hi)
+    if problems:
+        raise UsageError("; ".join(p.message for p in problems), problems)
+    return out
 
 
 def _range_warnings(built: Built, analysis: OneWay) -> list[str]:
@@ -92,6 +125,7 @@ def dsa(
     two_way_parameters: tuple[str, str] | None = None,
     points: int = 11,
     top: int = 15,
+    vary: Sequence[str] = (),
 ) -> Result:
     """One-way sensitivity, tornado, threshold and two-way analysis (METHODS D-1 to D-4).
 
@@ -111,6 +145,9 @@ def dsa(
         heat map ``two_way.png`` (D-4).
     top
         Parameters shown in ``tornado.png`` (the table has all of them).
+    vary
+        More numbers to vary, by name or dotted path (``roles.psw.salary``), declared
+        parameters or not: ``NAME`` (±20%) or ``NAME=LOW:HIGH``.
 
     Returns
     -------
@@ -133,7 +170,8 @@ def dsa(
     cfg, terms = built.config, built.prep.terms
     evaluate = output_function(built.usage, terms, cfg.perspective, output=output, site=site)
     theta0 = terms.table.base()
-    ranges, fixed = one_way_ranges(terms.table)
+    asked = parse_vary([vary] if isinstance(vary, str) else list(vary), list(terms.table.index))
+    ranges, fixed = one_way_ranges(terms.table, asked)
     labels = {s.name: s.label for s in terms.table if s.label}
     analysis = one_way(evaluate, theta0, ranges, labels=labels)
     tables = {"tornado": analysis.tornado, "fixed_parameters": fixed_table(fixed)}
@@ -186,6 +224,7 @@ def dsa(
             "two_way_parameters": None if two_way_parameters is None else list(two_way_parameters),
             "points": points,
             "top": top,
+            "vary": [vary] if isinstance(vary, str) else list(vary),
         },
     )
 

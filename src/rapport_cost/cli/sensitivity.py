@@ -60,6 +60,14 @@ def dsa(
     top: Annotated[
         int, typer.Option("--top", help="Parameters shown on the terminal and in the plot.")
     ] = 15,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vary",
+            help="Also vary a number by name or path: NAME (±20%) or NAME=LOW:HIGH. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
     out: OutOpt = None,
     sdc: SdcOpt = "none",
@@ -79,6 +87,7 @@ def dsa(
             two_way_parameters=two_way,
             points=points,
             top=top,
+            vary=vary or [],
         )
         if dest.fmt == "table":
             shown = dict(result.tables)

@@ -23,7 +23,7 @@ One-way analysis ignores correlations: every other parameter stays at its base v
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,22 +156,45 @@ def _dist_range(spec: ParameterSpec) -> tuple[float, float] | None:
     return float(q[0]), float(q[1])
 
 
-def one_way_ranges(table: ParameterTable) -> tuple[list[OneWayRange], list[ParameterSpec]]:
+#: The range of ``--vary PATH`` without one: the base value ± this share (±20%).
+VARY_SHARE = 0.2
+
+
+def one_way_ranges(
+    table: ParameterTable, vary: Mapping[str, tuple[float, float] | None] | None = None
+) -> tuple[list[OneWayRange], list[ParameterSpec]]:
     """The one-way range of every parameter that has one, and the fixed parameters.
 
     Parameters
     ----------
     table
         The columns of Θ.
+    vary
+        Any number of the config by name or dotted path (literals too) → its range, or
+        ``None`` for the base value ± :data:`VARY_SHARE`; these override the ranges of
+        the config (the user asked for them).
 
     Returns
     -------
     (ranges, fixed)
-        In the table's column order. Literals are in neither list.
+        In the table's column order. Literals are in neither list unless in ``vary``.
     """
+    asked = dict(vary or {})
     ranges: list[OneWayRange] = []
     fixed: list[ParameterSpec] = []
-    for spec in table.named():
+    for spec in table.specs:
+        if spec.name in asked:
+            given = asked[spec.name]
+            if given is None:
+                lo, hi = spec.value * (1 - VARY_SHARE), spec.value * (1 + VARY_SHARE)
+                basis = f"--vary ±{VARY_SHARE:.0%}"
+            else:
+                lo, hi = given
+                basis = "--vary low:high"
+            ranges.append(OneWayRange(spec.name, table.col(spec.name), spec.value, lo, hi, basis))
+            continue
+        if spec.literal:
+            continue
         dist = _dist_range(spec)
         if spec.low is None and spec.high is None and dist is None:
             fixed.append(spec)
