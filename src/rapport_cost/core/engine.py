@@ -207,12 +207,13 @@ class Costs:
         Returns
         -------
         (discounted, undiscounted)
-            Each of shape ``(n_sites + 1, n_drivers)``. The discounted costs are those the
-            perspective counts; the undiscounted are at every driver's full price.
+            Each of shape ``(n_sites + 1, n_drivers)``. Both are the costs the perspective
+            counts (0 for a driver whose payer it leaves out, docs/methods.md M-31); the
+            full price of every driver is :attr:`full_prices`.
         """
         qw, ql = self.usage.site_drivers
         discounted = (qw + ql).T * self.prices[row]
-        undiscounted = self.usage.undiscounted * self.full_prices[row]
+        undiscounted = self.usage.undiscounted * self.prices[row]
         return (
             np.vstack([discounted, discounted.sum(axis=0)]),
             np.vstack([undiscounted, undiscounted.sum(axis=0)]),

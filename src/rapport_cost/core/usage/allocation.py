@@ -1,7 +1,7 @@
 """Programme costs and logged non-contact staff time, spread by an allocation key (C-11, C-12).
 
 A programme cost is a number of units per site (``site_counts``) or for the whole
-programme (``count``), times the study's years or months (``per: year``, ``month``,
+programme (``count``), times the study's years or calendar months (``per: year``, ``month``,
 ``worker_month``) or the sessions delivered (``per: session``). Those units, and the
 hours of the ``staff_time`` log, are allocated to lines by ``allocation_key``: contact
 hours, women supported, or sessions delivered, within their site (``site_counts``, the
@@ -22,9 +22,14 @@ from rapport_cost.core.usage.pairs import Layout, safe_div, sum_by
 
 
 def programme_quantity(
-    t: ProgrammeTerms, sites: tuple[str, ...], years: float, sessions_site: Vector
+    t: ProgrammeTerms, sites: tuple[str, ...], months: float, sessions_site: Vector
 ) -> Vector:
     """Units of a programme cost per site (programme-wide counts on the first site).
+
+    ``months`` is the study length in calendar months
+    (:func:`~rapport_cost.core.usage.discounting.study_months`); a cost per year counts
+    ``months / 12`` of its units, a cost per month ``months``, and an annuitised cost
+    runs for ``months / 12`` years.
 
     Returns
     -------
@@ -36,10 +41,11 @@ def programme_quantity(
             per_site[sites.index(s)] = n
     else:
         per_site[0] = 1.0 if t.count is None else t.count
+    years = months / 12.0
     if t.per == "year":
         per_site = per_site * years
     elif t.per in ("month", "worker_month"):
-        per_site = per_site * years * 12.0
+        per_site = per_site * months
     elif t.per == "session":
         per_site = per_site * (sessions_site if t.site_counts is not None else sessions_site.sum())
     if t.annuity_years is not None:

@@ -22,9 +22,9 @@ from rapport_cost.core.inputs.logs import CleanLogs
 from rapport_cost.core.prices.terms import PriceTerms
 from rapport_cost.core.usage.allocation import Allocator, programme_quantity
 from rapport_cost.core.usage.discounting import (
-    DAYS_PER_YEAR,
     day_numbers,
     line_factors,
+    study_months,
     study_period,
 )
 from rapport_cost.core.usage.model import (
@@ -212,8 +212,10 @@ def _fill_contacts(
 def _keys(k: _Contacts, logs: CleanLogs) -> dict[str, tuple[Vector, Vector]]:
     """Allocation keys: discounted mass per line and undiscounted mass per site (C-12).
 
-    ``contact_hours``: hours of the contacts that took place; ``sessions``: contacts that
-    took place; ``women``: 1 for each woman with any allocation (a did-not-attend too).
+    ``contact_hours``: each line's allocation hours (share × hours × discount factor of the
+    contacts that took place) and each site's session hours; ``sessions``: the same with
+    1 for each contact that took place; ``women``: 1 for each woman with a share > 0 of a
+    contact (a did-not-attend too).
     """
     c, lay, pairs, weight = logs.contacts, k.lay, k.pairs, k.weight
     n_sites = len(lay.sites)
@@ -250,15 +252,14 @@ def _allocate(
     """Spread programme costs and the staff-time log over the lines; notes on what it did."""
     sites, n_sites = k.lay.sites, len(k.lay.sites)
     allocator = Allocator(k.lay, keys, m.q_lines, m.undiscounted, m.q_types, k.n_types)
-    period = k.period
-    years = ((period[1] - period[0]).days + 1) / DAYS_PER_YEAR
+    months = study_months(k.period)
     programme_col = len(cfg.contact_types)
     for j, d in enumerate(drivers):
         if d.kind == "programme":
             t = terms.programme[d.item]
             allocator.allocate(
                 j,
-                programme_quantity(t, sites, years, keys["sessions"][1]),
+                programme_quantity(t, sites, months, keys["sessions"][1]),
                 t.allocation_key,
                 programme_col,
                 programme_wide=t.site_counts is None,
@@ -303,11 +304,15 @@ def _drop_staff_programme_costs(
     ]
 
 
-def _woman_stats(k: _Contacts, logs: CleanLogs, cfg: CostingConfig) -> pd.DataFrame:
-    """Contacts, contact hours and contacts of each type of every woman.
+def _woman_stats(
+    k: _Contacts, logs: CleanLogs, cfg: CostingConfig, keys: dict[str, tuple[Vector, Vector]]
+) -> pd.DataFrame:
+    """Contacts, attended and allocation hours and contacts of each type of every woman.
 
-    Contacts of a type: the one-to-ones she attended (validated logs name the woman of
-    each) and the sessions she is listed at.
+    ``attended_hours``: the whole duration of every delivered contact she is named at;
+    ``allocation_hours``: her mass of the ``contact_hours`` key, share × hours × discount
+    factor (docs/methods.md M-34). Contacts of a type: the one-to-ones she attended
+    (validated logs name the woman of each) and the sessions she is listed at.
     """
     c, n_w, n_ct = logs.contacts, k.lay.n_women, len(cfg.contact_types)
     shared, attended = c["shared"].to_numpy(), c["attended"].to_numpy()
@@ -325,7 +330,8 @@ def _woman_stats(k: _Contacts, logs: CleanLogs, cfg: CostingConfig) -> pd.DataFr
     return pd.DataFrame(
         {
             "contacts": np.bincount(k.pairs.line, minlength=k.lay.n_lines)[:n_w],
-            "contact_hours": sum_by(k.pairs.line, pair_hours, k.lay.n_lines)[:n_w],
+            "attended_hours": sum_by(k.pairs.line, pair_hours, k.lay.n_lines)[:n_w],
+            "allocation_hours": keys["contact_hours"][0][:n_w],
             **{f"contacts_{t}": by_type[:, i] for i, t in enumerate(cfg.contact_types)},
         }
     )
@@ -334,7 +340,10 @@ def _woman_stats(k: _Contacts, logs: CleanLogs, cfg: CostingConfig) -> pd.DataFr
 def _stats(
     k: _Contacts, logs: CleanLogs, keys: dict[str, tuple[Vector, Vector]]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Contacts, contact hours and sessions per site; contacts and hours per type row."""
+    """Contacts, session hours and sessions per site; contacts and session hours per type row.
+
+    Session hours count each delivered contact's duration once (docs/methods.md M-34).
+    """
     c, lay = logs.contacts, k.lay
     n_sites, n_rows = len(lay.sites), len(lay.sites) * k.n_types
     delivered = np.where(c["shared"].to_numpy(), k.units.n_att > 0, c["attended"].to_numpy())
@@ -342,14 +351,14 @@ def _stats(
     site_stats = pd.DataFrame(
         {
             "contacts": np.bincount(lay.contact_site, minlength=n_sites),
-            "contact_hours": keys["contact_hours"][1],
+            "session_hours": keys["contact_hours"][1],
             "sessions": keys["sessions"][1],
         }
     )
     type_stats = pd.DataFrame(
         {
             "contacts": np.bincount(k.type_row, minlength=n_rows),
-            "contact_hours": sum_by(k.type_row, hours, n_rows),
+            "session_hours": sum_by(k.type_row, hours, n_rows),
         }
     )
     return site_stats, type_stats
@@ -408,7 +417,7 @@ def build_usage(
         admissions=study_admissions(lay.line_site[:n_w], n_sites, stated, sites),
         site_stats=site_stats,
         type_stats=type_stats,
-        woman_stats=_woman_stats(k, logs, cfg),
+        woman_stats=_woman_stats(k, logs, cfg, keys),
         study_period=k.period,
         discounting_applied=k.discounted,
         notes=notes,

@@ -108,9 +108,12 @@ class UsageModel:
         Shape ``(n_sites + 1,)``: each site's admissions in the study (as stated under
         ``sites``, else its women in the logs), the last entry all sites.
     site_stats, type_stats, woman_stats
-        ``contacts`` and ``contact_hours`` (hours of contacts that took place) per site,
-        per row of ``types`` and per woman; ``sessions`` delivered per site; and per
-        woman ``contacts_<type>``, the contacts of each type she took part in.
+        ``contacts`` per site, per row of ``types`` and per woman; ``session_hours`` per
+        site and type row (each delivered contact's duration once); ``sessions``
+        delivered per site; per woman ``attended_hours`` (the whole duration of each
+        delivered contact she is named at), ``allocation_hours`` (her mass of the
+        ``contact_hours`` key: share × hours × discount factor) and ``contacts_<type>``,
+        the contacts of each type she took part in (docs/methods.md M-34).
     timeline
         Each woman's quantities by day since admission, when asked for.
     """
