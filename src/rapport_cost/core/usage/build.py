@@ -20,7 +20,7 @@ from rapport_cost.arrays import Int64Array, IntArray, Matrix, Vector
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.inputs.logs import CleanLogs
 from rapport_cost.core.prices.terms import PriceTerms
-from rapport_cost.core.usage.allocation import Allocator, programme_quantity
+from rapport_cost.core.usage.allocation import AllocationKey, Allocator, programme_quantity
 from rapport_cost.core.usage.discounting import (
     day_numbers,
     line_factors,
@@ -209,13 +209,14 @@ def _fill_contacts(
         list(pool.map(fill, range(len(drivers))))
 
 
-def _keys(k: _Contacts, logs: CleanLogs) -> dict[str, tuple[Vector, Vector]]:
+def _keys(k: _Contacts, logs: CleanLogs) -> dict[str, AllocationKey]:
     """Allocation keys: discounted mass per line and undiscounted mass per site (C-12).
 
     ``contact_hours``: each line's allocation hours (share × hours × discount factor of the
     contacts that took place) and each site's session hours; ``sessions``: the same with
     1 for each contact that took place; ``women``: 1 for each woman with a share > 0 of a
-    contact (a did-not-attend too).
+    contact (a did-not-attend too). A line's mass at another site's contacts is kept apart
+    (:class:`~rapport_cost.core.usage.allocation.AllocationKey`).
     """
     c, lay, pairs, weight = logs.contacts, k.lay, k.pairs, k.weight
     n_sites = len(lay.sites)
@@ -227,16 +228,23 @@ def _keys(k: _Contacts, logs: CleanLogs) -> dict[str, tuple[Vector, Vector]]:
         np.float64
     )
     supported[lay.n_women :] = 0.0  # unit-level lines are not women
+    pair_site = lay.contact_site[pairs.contact]
     return {
-        "contact_hours": (
-            sum_by(pairs.line, weight * hours[pairs.contact], lay.n_lines),
+        "contact_hours": AllocationKey.from_pairs(
+            lay,
+            pairs.line,
+            pair_site,
+            weight * hours[pairs.contact],
             sum_by(lay.contact_site, hours, n_sites),
         ),
-        "sessions": (
-            sum_by(pairs.line, weight * sessions[pairs.contact], lay.n_lines),
+        "sessions": AllocationKey.from_pairs(
+            lay,
+            pairs.line,
+            pair_site,
+            weight * sessions[pairs.contact],
             sum_by(lay.contact_site, sessions, n_sites),
         ),
-        "women": (supported, sum_by(lay.line_site, supported, n_sites)),
+        "women": AllocationKey(supported, sum_by(lay.line_site, supported, n_sites)),
     }
 
 
@@ -247,7 +255,7 @@ def _allocate(
     terms: PriceTerms,
     drivers: list[Driver],
     m: _Matrices,
-    keys: dict[str, tuple[Vector, Vector]],
+    keys: dict[str, AllocationKey],
 ) -> list[str]:
     """Spread programme costs and the staff-time log over the lines; notes on what it did."""
     sites, n_sites = k.lay.sites, len(k.lay.sites)
@@ -259,7 +267,7 @@ def _allocate(
             t = terms.programme[d.item]
             allocator.allocate(
                 j,
-                programme_quantity(t, sites, months, keys["sessions"][1]),
+                programme_quantity(t, sites, months, keys["sessions"].site),
                 t.allocation_key,
                 programme_col,
                 programme_wide=t.site_counts is None,
@@ -274,7 +282,12 @@ def _allocate(
             if rows.any():
                 by_site = sum_by(st_site[rows], st_hours[rows], n_sites)
                 allocator.allocate(
-                    j, by_site, cfg.allocation_key, programme_col + 1, programme_wide=False
+                    j,
+                    by_site,
+                    cfg.allocation_key,
+                    programme_col + 1,
+                    programme_wide=False,
+                    source="staff_time",
                 )
     elif len(st):
         notes.append(
@@ -305,7 +318,7 @@ def _drop_staff_programme_costs(
 
 
 def _woman_stats(
-    k: _Contacts, logs: CleanLogs, cfg: CostingConfig, keys: dict[str, tuple[Vector, Vector]]
+    k: _Contacts, logs: CleanLogs, cfg: CostingConfig, keys: dict[str, AllocationKey]
 ) -> pd.DataFrame:
     """Contacts, attended and allocation hours and contacts of each type of every woman.
 
@@ -331,14 +344,14 @@ def _woman_stats(
         {
             "contacts": np.bincount(k.pairs.line, minlength=k.lay.n_lines)[:n_w],
             "attended_hours": sum_by(k.pairs.line, pair_hours, k.lay.n_lines)[:n_w],
-            "allocation_hours": keys["contact_hours"][0][:n_w],
+            "allocation_hours": keys["contact_hours"].line[:n_w],
             **{f"contacts_{t}": by_type[:, i] for i, t in enumerate(cfg.contact_types)},
         }
     )
 
 
 def _stats(
-    k: _Contacts, logs: CleanLogs, keys: dict[str, tuple[Vector, Vector]]
+    k: _Contacts, logs: CleanLogs, keys: dict[str, AllocationKey]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Contacts, session hours and sessions per site; contacts and session hours per type row.
 
@@ -351,8 +364,8 @@ def _stats(
     site_stats = pd.DataFrame(
         {
             "contacts": np.bincount(lay.contact_site, minlength=n_sites),
-            "session_hours": keys["contact_hours"][1],
-            "sessions": keys["sessions"][1],
+            "session_hours": keys["contact_hours"].site,
+            "sessions": keys["sessions"].site,
         }
     )
     type_stats = pd.DataFrame(
