@@ -3,6 +3,7 @@
 from rapport_cost.cli import (
     bootstrap,  # noqa: F401 - registers bootstrap
     costing,  # noqa: F401 - registers the commands
+    explain,  # noqa: F401 - registers explain
     follow_up,  # noqa: F401 - registers follow-up
     psa,  # noqa: F401 - registers psa
     report,  # noqa: F401 - registers report

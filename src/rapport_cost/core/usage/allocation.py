@@ -13,16 +13,14 @@ with units and no mass keeps them on its ``unallocated`` line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
 from rapport_cost.arrays import IntArray, Matrix, Vector
 from rapport_cost.core.prices.terms import ProgrammeTerms
+from rapport_cost.core.usage.model import PROGRAMME_WIDE, Allocation, OverheadLines
 from rapport_cost.core.usage.pairs import Layout, safe_div, sum_by
-
-#: The site of an overhead line allocated over the whole programme.
-PROGRAMME_WIDE = -1
 
 
 def programme_quantity(
@@ -72,21 +70,31 @@ class AllocationKey:
         every site.
     site
         Shape ``(n_sites,)``: each site's total W_s (undiscounted).
-    foreign_line, foreign_site, foreign_mass
-        Shape ``(n_foreign,)`` each: the part of a line's mass that comes from the contacts
-        of a site other than its own (a woman kept at another unit's session,
-        ``woman_site_mismatch: keep``), by (line, site of the contacts). Empty otherwise.
+    line_undiscounted
+        Shape ``(n_lines,)``: w_L without the discount factors of the contacts.
+    foreign_line, foreign_site, foreign_mass, foreign_undiscounted
+        Shape ``(n_foreign,)`` each: the part of a line's mass (discounted and not) that
+        comes from the contacts of a site other than its own (a woman kept at another
+        unit's session, ``woman_site_mismatch: keep``), by (line, site of the contacts).
+        Empty otherwise.
     """
 
     line: Vector
     site: Vector
+    line_undiscounted: Vector
     foreign_line: IntArray = field(default_factory=lambda: _NO_INT)
     foreign_site: IntArray = field(default_factory=lambda: _NO_INT)
     foreign_mass: Vector = field(default_factory=lambda: _NO_FLOAT)
+    foreign_undiscounted: Vector = field(default_factory=lambda: _NO_FLOAT)
 
     @classmethod
     def from_pairs(
-        cls, lay: Layout, line: IntArray, pair_site: IntArray, mass: Vector, site: Vector
+        cls,
+        lay: Layout,
+        line: IntArray,
+        pair_site: IntArray,
+        mass: tuple[Vector, Vector],
+        site: Vector,
     ) -> AllocationKey:
         """The key from the mass of each allocation of a contact to a line.
 
@@ -94,23 +102,27 @@ class AllocationKey:
         ----------
         lay
             The lines.
-        line, pair_site, mass
-            Shape ``(n_pairs,)``: the line of each allocation, the site of its contact and
-            its mass (share × hours or sessions × discount factor).
+        line, pair_site
+            Shape ``(n_pairs,)``: the line of each allocation and the site of its contact.
+        mass
+            Each of shape ``(n_pairs,)``: the allocation's mass (share × hours or sessions)
+            with and without its discount factor.
         site
             Shape ``(n_sites,)``: W_s.
         """
-        n_sites = len(lay.sites)
-        away = np.flatnonzero((lay.line_site[line] != pair_site) & (mass != 0))
+        n_sites, (disc, und) = len(lay.sites), mass
+        whole = cls(sum_by(line, disc, lay.n_lines), site, sum_by(line, und, lay.n_lines))
+        away = np.flatnonzero((lay.line_site[line] != pair_site) & (und != 0))
         if away.size == 0:
-            return cls(sum_by(line, mass, lay.n_lines), site)
+            return whole
         cells, inverse = np.unique(line[away] * n_sites + pair_site[away], return_inverse=True)
-        return cls(
-            sum_by(line, mass, lay.n_lines),
-            site,
-            (cells // n_sites).astype(np.intp),
-            (cells % n_sites).astype(np.intp),
-            sum_by(np.asarray(inverse, np.intp).reshape(-1), mass[away], cells.size),
+        cell = np.asarray(inverse, np.intp).reshape(-1)
+        return replace(
+            whole,
+            foreign_line=(cells // n_sites).astype(np.intp),
+            foreign_site=(cells % n_sites).astype(np.intp),
+            foreign_mass=sum_by(cell, disc[away], cells.size),
+            foreign_undiscounted=sum_by(cell, und[away], cells.size),
         )
 
     @property
@@ -118,48 +130,11 @@ class AllocationKey:
         """Shape ``(n_lines,)``: each line's mass from the contacts of its own site."""
         return self.line - sum_by(self.foreign_line, self.foreign_mass, self.line.size)
 
-
-@dataclass(frozen=True)
-class OverheadLines:
-    """What each allocation gave each line, by the site whose units it shares.
-
-    All of shape ``(n_rows,)``; rows with 0 units are left out.
-
-    Parameters
-    ----------
-    allocation
-        The allocation (its row of :attr:`Allocator.allocations`).
-    line
-        The line that received the units.
-    site
-        The site whose units they are (whose contacts the line's mass is at), or
-        :data:`PROGRAMME_WIDE` for a cost allocated over the whole programme.
-    mass
-        The line's key mass at that site's contacts (over the programme: at every site).
-    units
-        The units of the allocation's driver the line received (discounted).
-    """
-
-    allocation: IntArray
-    line: IntArray
-    site: IntArray
-    mass: Vector
-    units: Vector
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """One spreading of a driver's units: a programme cost, or one role's staff-time log.
-
-    ``quantity`` (Q_s) and ``total`` (W_s) have shape ``(n_sites,)``.
-    """
-
-    driver: int
-    source: str
-    key: str
-    programme_wide: bool
-    quantity: Vector
-    total: Vector
+    @property
+    def own_undiscounted(self) -> Vector:
+        """Shape ``(n_lines,)``: :attr:`own` without the discount factors."""
+        n = self.line.size
+        return self.line_undiscounted - sum_by(self.foreign_line, self.foreign_undiscounted, n)
 
 
 @dataclass
@@ -243,15 +218,16 @@ class Allocator:
         n = len(self.allocations)
         self.allocations.append(Allocation(j, source, key, programme_wide, per_site, k.site))
         if programme_wide:
-            line = np.flatnonzero(k.line)
+            line = np.flatnonzero(k.line_undiscounted)
             site = np.full(line.size, PROGRAMME_WIDE, dtype=np.intp)
-            mass = k.line[line]
+            mass, und = k.line[line], k.line_undiscounted[line]
         else:
-            own = k.own
-            at_home = np.flatnonzero(own)
-            line = np.concatenate([at_home, k.foreign_line]).astype(np.intp)
-            site = np.concatenate([lay.line_site[at_home], k.foreign_site]).astype(np.intp)
-            mass = np.concatenate([own[at_home], k.foreign_mass])
+            own, own_und = k.own, k.own_undiscounted
+            home = np.flatnonzero(own_und)
+            line = np.concatenate([home, k.foreign_line]).astype(np.intp)
+            site = np.concatenate([lay.line_site[home], k.foreign_site]).astype(np.intp)
+            mass = np.concatenate([own[home], k.foreign_mass])
+            und = np.concatenate([own_und[home], k.foreign_undiscounted])
         units = mass * per_mass[np.maximum(site, 0)]
         keep = units != 0
         self.given.append(
@@ -260,6 +236,7 @@ class Allocator:
                 line[keep],
                 site[keep],
                 mass[keep],
+                und[keep],
                 units[keep],
             )
         )
@@ -268,12 +245,25 @@ class Allocator:
         if sites.size == 0:
             return
         n = len(self.allocations) - 1
+        zero = np.zeros(sites.size)
         self.given.append(
             OverheadLines(
                 np.full(sites.size, n, dtype=np.intp),
                 lines.astype(np.intp),
                 sites.astype(np.intp),
-                np.zeros(sites.size),
+                zero,
+                zero,
                 site_units[sites],
+            )
+        )
+
+    def overhead_lines(self) -> OverheadLines:
+        """Everything recorded, as one :class:`OverheadLines` (empty without a record)."""
+        if not self.given:
+            return OverheadLines(_NO_INT, _NO_INT, _NO_INT, _NO_FLOAT, _NO_FLOAT, _NO_FLOAT)
+        return OverheadLines(
+            *(
+                np.concatenate([getattr(p, f.name) for p in self.given])
+                for f in fields(OverheadLines)
             )
         )

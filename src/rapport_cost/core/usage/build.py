@@ -32,6 +32,7 @@ from rapport_cost.core.usage.model import (
     NON_CONTACT_ROW,
     PROGRAMME_ROW,
     Driver,
+    Ledger,
     Timeline,
     UsageModel,
     site_codes,
@@ -79,6 +80,8 @@ class _Contacts:
 
     lay: Layout
     pairs: Pairs
+    factor: Vector
+    """Shape ``(n_pairs,)``: the discount factor of each allocation."""
     weight: Vector
     """Shape ``(n_pairs,)``: share × discount factor of each allocation."""
     days: Int64Array
@@ -133,6 +136,7 @@ def _contacts(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> _Contac
     return _Contacts(
         lay=lay,
         pairs=pairs,
+        factor=factor,
         weight=pairs.share * factor,
         days=days,
         type_row=lay.contact_site * n_types + type_code,
@@ -229,22 +233,22 @@ def _keys(k: _Contacts, logs: CleanLogs) -> dict[str, AllocationKey]:
     )
     supported[lay.n_women :] = 0.0  # unit-level lines are not women
     pair_site = lay.contact_site[pairs.contact]
+
+    def key(per_contact: Vector) -> AllocationKey:
+        at_pair = per_contact[pairs.contact]
+        return AllocationKey.from_pairs(
+            lay,
+            pairs.line,
+            pair_site,
+            (weight * at_pair, pairs.share * at_pair),
+            sum_by(lay.contact_site, per_contact, n_sites),
+        )
+
+    women = sum_by(lay.line_site, supported, n_sites)
     return {
-        "contact_hours": AllocationKey.from_pairs(
-            lay,
-            pairs.line,
-            pair_site,
-            weight * hours[pairs.contact],
-            sum_by(lay.contact_site, hours, n_sites),
-        ),
-        "sessions": AllocationKey.from_pairs(
-            lay,
-            pairs.line,
-            pair_site,
-            weight * sessions[pairs.contact],
-            sum_by(lay.contact_site, sessions, n_sites),
-        ),
-        "women": AllocationKey(supported, sum_by(lay.line_site, supported, n_sites)),
+        "contact_hours": key(hours),
+        "sessions": key(sessions),
+        "women": AllocationKey(supported, women, supported),
     }
 
 
@@ -255,11 +259,10 @@ def _allocate(
     terms: PriceTerms,
     drivers: list[Driver],
     m: _Matrices,
-    keys: dict[str, AllocationKey],
+    allocator: Allocator,
 ) -> list[str]:
     """Spread programme costs and the staff-time log over the lines; notes on what it did."""
     sites, n_sites = k.lay.sites, len(k.lay.sites)
-    allocator = Allocator(k.lay, keys, m.q_lines, m.undiscounted, m.q_types, k.n_types)
     months = study_months(k.period)
     programme_col = len(cfg.contact_types)
     for j, d in enumerate(drivers):
@@ -267,7 +270,7 @@ def _allocate(
             t = terms.programme[d.item]
             allocator.allocate(
                 j,
-                programme_quantity(t, sites, months, keys["sessions"].site),
+                programme_quantity(t, sites, months, allocator.keys["sessions"].site),
                 t.allocation_key,
                 programme_col,
                 programme_wide=t.site_counts is None,
@@ -378,7 +381,12 @@ def _stats(
 
 
 def build_usage(
-    logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms, *, timeline: bool = False
+    logs: CleanLogs,
+    cfg: CostingConfig,
+    terms: PriceTerms,
+    *,
+    timeline: bool = False,
+    ledger: bool = False,
 ) -> UsageModel:
     """Turn validated logs into the usage matrices (no Python loop over rows).
 
@@ -389,6 +397,9 @@ def build_usage(
     timeline
         Also keep each woman's quantities by day since her admission
         (:class:`~rapport_cost.core.usage.model.Timeline`), for follow-up horizons.
+    ledger
+        Also keep every allocation behind the quantities
+        (:class:`~rapport_cost.core.usage.model.Ledger`), to explain a cost line by line.
 
     Raises
     ------
@@ -409,7 +420,10 @@ def build_usage(
     _fill_contacts(k, drivers, m, cells)
     before = m.q_lines[:n_w].copy() if cells is not None else None
     keys = _keys(k, logs)
-    notes = [*k.notes, *_allocate(k, logs, cfg, terms, drivers, m, keys)]
+    allocator = Allocator(
+        k.lay, keys, m.q_lines, m.undiscounted, m.q_types, k.n_types, record=ledger
+    )
+    notes = [*k.notes, *_allocate(k, logs, cfg, terms, drivers, m, allocator)]
     site_stats, type_stats = _stats(k, logs, keys)
     type_names = [*cfg.contact_types, PROGRAMME_ROW, NON_CONTACT_ROW]
     stated = {key: s.admissions for key, s in cfg.sites.items()}
@@ -435,6 +449,39 @@ def build_usage(
         discounting_applied=k.discounted,
         notes=notes,
         timeline=_timeline(cells, m, before),
+        ledger=_ledger(k, logs, drivers, allocator) if ledger else None,
+    )
+
+
+def _ledger(k: _Contacts, logs: CleanLogs, drivers: list[Driver], allocator: Allocator) -> Ledger:
+    """Every allocation of the usage model: contacts to lines, and the overheads."""
+    c, units = logs.contacts, k.units
+    per_contact = np.zeros((len(c), len(drivers)))
+    for j, d in enumerate(drivers):
+        q = units.of(d)
+        if q is not None:
+            per_contact[:, j] = q
+    delivered = np.where(c["shared"].to_numpy(), units.n_att > 0, c["attended"].to_numpy())
+    contacts = pd.DataFrame(
+        {
+            "contact_id": c["contact_id"].to_numpy(),
+            "date": c["date"].to_numpy(),
+            "contact_type": c["contact_type"].astype(str).to_numpy(),
+            "site": c["site"].astype(str).to_numpy(),
+            "n_att": units.n_att,
+            "delivered": delivered,
+            "session_hours": np.where(delivered, units.duration_h, 0.0),
+        }
+    )
+    return Ledger(
+        pair_contact=k.pairs.contact,
+        pair_line=k.pairs.line,
+        pair_share=k.pairs.share,
+        pair_factor=k.factor,
+        contact_units=per_contact,
+        contacts=contacts,
+        allocations=tuple(allocator.allocations),
+        overheads=allocator.overhead_lines(),
     )
 
 
