@@ -5,6 +5,7 @@ from rapport_cost.cli import (
     costing,  # noqa: F401 - registers the commands
     explain,  # noqa: F401 - registers explain
     follow_up,  # noqa: F401 - registers follow-up
+    methods,  # noqa: F401 - registers methods
     psa,  # noqa: F401 - registers psa
     report,  # noqa: F401 - registers report
     reproduce,  # noqa: F401 - registers reproduce
