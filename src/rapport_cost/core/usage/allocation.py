@@ -71,17 +71,18 @@ class AllocationKey:
     site
         Shape ``(n_sites,)``: each site's total W_s (undiscounted).
     line_undiscounted
-        Shape ``(n_lines,)``: w_L without the discount factors of the contacts.
+        Shape ``(n_lines,)``: w_L without the discount factors of the contacts; only for a
+        ledger (``None`` otherwise).
     foreign_line, foreign_site, foreign_mass, foreign_undiscounted
         Shape ``(n_foreign,)`` each: the part of a line's mass (discounted and not) that
         comes from the contacts of a site other than its own (a woman kept at another
         unit's session, ``woman_site_mismatch: keep``), by (line, site of the contacts).
-        Empty otherwise.
+        Empty otherwise (``foreign_undiscounted`` also without a ledger).
     """
 
     line: Vector
     site: Vector
-    line_undiscounted: Vector
+    line_undiscounted: Vector | None = None
     foreign_line: IntArray = field(default_factory=lambda: _NO_INT)
     foreign_site: IntArray = field(default_factory=lambda: _NO_INT)
     foreign_mass: Vector = field(default_factory=lambda: _NO_FLOAT)
@@ -92,9 +93,11 @@ class AllocationKey:
         cls,
         lay: Layout,
         line: IntArray,
-        pair_site: IntArray,
-        mass: tuple[Vector, Vector],
+        mass: Vector,
         site: Vector,
+        *,
+        away: tuple[IntArray, IntArray],
+        undiscounted: Vector | None = None,
     ) -> AllocationKey:
         """The key from the mass of each allocation of a contact to a line.
 
@@ -102,27 +105,32 @@ class AllocationKey:
         ----------
         lay
             The lines.
-        line, pair_site
-            Shape ``(n_pairs,)``: the line of each allocation and the site of its contact.
-        mass
-            Each of shape ``(n_pairs,)``: the allocation's mass (share × hours or sessions)
-            with and without its discount factor.
+        line, mass
+            Shape ``(n_pairs,)``: the line of each allocation and its mass (share × hours
+            or sessions × discount factor).
         site
             Shape ``(n_sites,)``: W_s.
+        away
+            The allocations whose contact is at a site other than the line's, and that
+            site: two arrays of shape ``(n_away,)`` (usually empty).
+        undiscounted
+            Shape ``(n_pairs,)``: ``mass`` without the discount factors, for a ledger.
         """
-        n_sites, (disc, und) = len(lay.sites), mass
-        whole = cls(sum_by(line, disc, lay.n_lines), site, sum_by(line, und, lay.n_lines))
-        away = np.flatnonzero((lay.line_site[line] != pair_site) & (und != 0))
-        if away.size == 0:
+        n_sites, (at, at_site) = len(lay.sites), away
+        und = None if undiscounted is None else sum_by(line, undiscounted, lay.n_lines)
+        whole = cls(sum_by(line, mass, lay.n_lines), site, und)
+        if at.size == 0:
             return whole
-        cells, inverse = np.unique(line[away] * n_sites + pair_site[away], return_inverse=True)
+        cells, inverse = np.unique(line[at] * n_sites + at_site, return_inverse=True)
         cell = np.asarray(inverse, np.intp).reshape(-1)
         return replace(
             whole,
             foreign_line=(cells // n_sites).astype(np.intp),
             foreign_site=(cells % n_sites).astype(np.intp),
-            foreign_mass=sum_by(cell, disc[away], cells.size),
-            foreign_undiscounted=sum_by(cell, und[away], cells.size),
+            foreign_mass=sum_by(cell, mass[at], cells.size),
+            foreign_undiscounted=_NO_FLOAT
+            if undiscounted is None
+            else sum_by(cell, undiscounted[at], cells.size),
         )
 
     @property
@@ -131,10 +139,24 @@ class AllocationKey:
         return self.line - sum_by(self.foreign_line, self.foreign_mass, self.line.size)
 
     @property
+    def undiscounted(self) -> Vector:
+        """Shape ``(n_lines,)``: :attr:`line_undiscounted` (a key built for a ledger).
+
+        Raises
+        ------
+        ValueError
+            If the key was built without it.
+        """
+        if self.line_undiscounted is None:
+            msg = "the allocation key was built without its undiscounted mass (ledger=True)"
+            raise ValueError(msg)
+        return self.line_undiscounted
+
+    @property
     def own_undiscounted(self) -> Vector:
         """Shape ``(n_lines,)``: :attr:`own` without the discount factors."""
         n = self.line.size
-        return self.line_undiscounted - sum_by(self.foreign_line, self.foreign_undiscounted, n)
+        return self.undiscounted - sum_by(self.foreign_line, self.foreign_undiscounted, n)
 
 
 @dataclass
@@ -218,9 +240,9 @@ class Allocator:
         n = len(self.allocations)
         self.allocations.append(Allocation(j, source, key, programme_wide, per_site, k.site))
         if programme_wide:
-            line = np.flatnonzero(k.line_undiscounted)
+            line = np.flatnonzero(k.undiscounted)
             site = np.full(line.size, PROGRAMME_WIDE, dtype=np.intp)
-            mass, und = k.line[line], k.line_undiscounted[line]
+            mass, und = k.line[line], k.undiscounted[line]
         else:
             own, own_und = k.own, k.own_undiscounted
             home = np.flatnonzero(own_und)

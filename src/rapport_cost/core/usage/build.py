@@ -213,14 +213,15 @@ def _fill_contacts(
         list(pool.map(fill, range(len(drivers))))
 
 
-def _keys(k: _Contacts, logs: CleanLogs) -> dict[str, AllocationKey]:
+def _keys(k: _Contacts, logs: CleanLogs, *, ledger: bool = False) -> dict[str, AllocationKey]:
     """Allocation keys: discounted mass per line and undiscounted mass per site (C-12).
 
     ``contact_hours``: each line's allocation hours (share × hours × discount factor of the
     contacts that took place) and each site's session hours; ``sessions``: the same with
     1 for each contact that took place; ``women``: 1 for each woman with a share > 0 of a
     contact (a did-not-attend too). A line's mass at another site's contacts is kept apart
-    (:class:`~rapport_cost.core.usage.allocation.AllocationKey`).
+    (:class:`~rapport_cost.core.usage.allocation.AllocationKey`); with ``ledger``, the
+    masses without discount factors too.
     """
     c, lay, pairs, weight = logs.contacts, k.lay, k.pairs, k.weight
     n_sites = len(lay.sites)
@@ -233,15 +234,18 @@ def _keys(k: _Contacts, logs: CleanLogs) -> dict[str, AllocationKey]:
     )
     supported[lay.n_women :] = 0.0  # unit-level lines are not women
     pair_site = lay.contact_site[pairs.contact]
+    at = np.flatnonzero(lay.line_site[pairs.line] != pair_site)
+    away = (at, pair_site[at])
 
     def key(per_contact: Vector) -> AllocationKey:
         at_pair = per_contact[pairs.contact]
         return AllocationKey.from_pairs(
             lay,
             pairs.line,
-            pair_site,
-            (weight * at_pair, pairs.share * at_pair),
+            weight * at_pair,
             sum_by(lay.contact_site, per_contact, n_sites),
+            away=away,
+            undiscounted=pairs.share * at_pair if ledger else None,
         )
 
     women = sum_by(lay.line_site, supported, n_sites)
@@ -419,7 +423,7 @@ def build_usage(
     )
     _fill_contacts(k, drivers, m, cells)
     before = m.q_lines[:n_w].copy() if cells is not None else None
-    keys = _keys(k, logs)
+    keys = _keys(k, logs, ledger=ledger)
     allocator = Allocator(
         k.lay, keys, m.q_lines, m.undiscounted, m.q_types, k.n_types, record=ledger
     )
