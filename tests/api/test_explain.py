@@ -215,3 +215,24 @@ def test_the_ledger_is_built_when_missing() -> None:
     # room 1 h x 20 = 50)
     assert t.iloc[-1]["cost"] == pytest.approx(30 / 1.035 + 50)
     assert isinstance(t, pd.DataFrame)
+
+
+def test_an_overhead_of_a_unit_without_contacts_is_unallocated(tmp_path: Path) -> None:
+    """docs/methods.md M-26: unit b has no delivered contact (C4 removed, C5 unattended), so
+    its £100 licence stays on its line ``unallocated``: units 1, share 1, £100."""
+    contacts = (SMALL / "contacts.csv").read_text().splitlines()
+    path = small_case(
+        tmp_path,
+        {"programme_costs": {"licence": {"amount": 100, "per": "once", "site_counts": {"b": 1}}}},
+        contacts="\n".join(r for r in contacts if not r.startswith("C4,")) + "\n",
+    )
+    t = api.explain(path, unit="b").tables["explanation"]
+    row = t[(t["component"] == "licence") & (t["line"] == "b:unallocated")].iloc[0]
+    assert (row["units"], row["share"], row["discount_factor"], row["cost"]) == pytest.approx(
+        (1.0, 1.0, 1.0, 100.0)
+    )
+    assert row["method"] == "M-26"
+    # and C5, unattended: PSW 1 h x 30 + room 1 h x 20 = 50 on unattended_sessions
+    assert t.iloc[-1]["cost"] == pytest.approx(150.0)
+    est = api.estimate(path).tables["per_unit"].set_index("site")
+    assert est.loc["b", "total_cost"] == pytest.approx(150.0)
