@@ -61,6 +61,9 @@ def results() -> dict[str, api.Result]:
         "dsa": api.dsa(built, target=700.0, two_way_parameters=("psw_salary", "working_hours")),
         "scenarios": api.scenarios(built),
         "scale-up": api.scale_up(built),
+        "explain-woman": api.explain(built, woman="W00003"),
+        "explain-unit": api.explain(built, unit="lancashire"),
+        "explain-role": api.explain(built, role="psw"),
     }
 
 
@@ -77,6 +80,7 @@ def test_every_output_column_is_named(results: dict[str, api.Result]) -> None:
                 shown = next((p for k, p in patterns.items() if column.startswith(k)), column)
                 component = (
                     table == "per_woman"
+                    and "by_component" in result.tables
                     and column in result.tables["by_component"]["component"].to_numpy()
                 )
                 if f"`{shown}`" not in section and not component:

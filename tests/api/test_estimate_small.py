@@ -136,7 +136,12 @@ def test_nhs_pss_perspective_excludes_volunteer_time(tmp_path: Path) -> None:
     assert unit_lines(r)[("a", "non_participants")] == pytest.approx(32.0)
     bc = r.tables["by_component"].set_index(["site", "component"])
     assert not bc.loc[("all", "volunteer"), "included"]
-    assert bc.loc[("all", "volunteer"), "cost_undiscounted"] == pytest.approx(20.0)
+    # the volunteer's 2 h at C2 are measured at her full price, £10/h, but not counted:
+    # cost_undiscounted only for the lines the perspective includes (methods M-31, 0.2)
+    assert bc.loc[("all", "volunteer"), "quantity"] == pytest.approx(2.0)
+    assert bc.loc[("all", "volunteer"), "unit_cost"] == pytest.approx(10.0)
+    assert bc.loc[("all", "volunteer"), "cost_undiscounted"] == 0.0
+    assert bc.loc[("all", "volunteer"), "cost"] == 0.0
 
 
 def test_provider_perspective_counts_only_the_charity(tmp_path: Path) -> None:
@@ -280,9 +285,29 @@ def test_annuitised_training(tmp_path: Path) -> None:
             },
         },
     )
-    # EAC at r = 0: 100 / 2 = 50 a year, for 365 / 365.25 years: 49.965777; W1 gets 1.5/2.5
-    cost = 50 * 365 / 365.25
-    assert women_costs(r)["W1"] == pytest.approx(50 + THIRD + cost * 0.6)
+    # EAC at r = 0: 100 / 2 = 50 a year; 1 Jan to 31 Dec 2025 is 12 calendar months, one
+    # year (methods M-6): 50 for the study; W1 has 1.5 of unit a's 2.5 session hours
+    assert women_costs(r)["W1"] == pytest.approx(50 + THIRD + 50 * 0.6)
+
+
+def test_a_monthly_licence_counts_calendar_months(tmp_path: Path) -> None:
+    r = run(
+        tmp_path,
+        {
+            "study_period": {"start": "2025-01-15", "end": "2025-03-10"},
+            "programme_costs": {
+                "licence": {"amount": 31, "per": "month", "site_counts": {"a": 1}},
+            },
+        },
+    )
+    # 15 to 31 January, 17 of 31 days; February (28 days) whole; 1 to 10 March, 10 of 31:
+    # 17/31 + 1 + 10/31 = 58/31 months x £31 = £58 (methods M-6, M-24). Unit a's session
+    # hours are 2.5 (C1 1 h, C2 1.5 h; the DNA C3 has none): W1 1 + 1.5/3 = 1.5 h, W2 0.5 h,
+    # the other attendee 0.5 h
+    costs = women_costs(r)
+    assert costs["W1"] == pytest.approx(50 + THIRD + 58 * 1.5 / 2.5)
+    assert costs["W2"] == pytest.approx(THIRD + 15 + 58 * 0.5 / 2.5)
+    assert unit_lines(r)[("a", "non_participants")] == pytest.approx(THIRD + 58 * 0.5 / 2.5)
 
 
 def test_supervision_as_role_hours(tmp_path: Path) -> None:
@@ -350,6 +375,27 @@ def test_price_year_uplift_in_estimate(tmp_path: Path) -> None:
     assert unit_lines(r)[("b", "unattended_sessions")] == pytest.approx(30 + 20 * 1.0247)
     adj = r.tables["price_adjustments"]
     assert adj["factor"].tolist() == pytest.approx([1.0247])
+
+
+def test_role_price_year_converts_the_ni_threshold(tmp_path: Path) -> None:
+    role = {
+        "payer": "charity",
+        "price_year": "2022/23",
+        "salary": 20000,
+        "on_costs": {"employer_ni": {"rate": 0.1, "threshold": 10000}},
+        "working_hours": 1000,
+        "indirect_time_ratio": 1.0,
+    }
+    r = run(
+        tmp_path, {"roles": {"psw": role, "volunteer": {"payer": "volunteer", "hourly_rate": 10}}}
+    )
+    # 2022/23 -> 2023/24 pay & prices (2025 manual): f = 1.0247. Salary 20,000 f = 20,494;
+    # threshold 10,000 f = 10,247; NI 0.1 x (20,494 - 10,247) = 1,024.7 = f x 1,000, the
+    # source year's NI uplifted (methods M-7). Unconverted, it would be 0.1 x 10,494.
+    uc = r.tables["unit_costs"].set_index("role").loc["psw"]
+    assert uc["salary"] == pytest.approx(20494.0)
+    assert uc["on_costs"] == pytest.approx(1024.7)
+    assert uc["cost_per_working_hour"] == pytest.approx((20494.0 + 1024.7) / 1000)
 
 
 def test_row_order_does_not_matter(tmp_path: Path) -> None:

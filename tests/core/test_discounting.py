@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from rapport_cost.core.usage.discounting import discount_factors
+from rapport_cost.core.usage.discounting import discount_factors, study_months
 
 R = 0.035
 
@@ -48,3 +49,28 @@ def test_exact_timing_of_a_daily_cost_matches_the_continuous_flow() -> None:
     flow = 1000.0 * (1 - math.exp(-delta * years)) / delta
     daily = 1000.0 / 365.25 * discount_factors(np.arange(1461), rate=R, timing="exact")
     assert float(daily.sum()) == pytest.approx(flow, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        # a financial year: April to March, 12 whole months
+        ("2025-04-01", "2026-03-31", 12.0),
+        # one day: 1/30 of April
+        ("2025-04-01", "2025-04-01", 1 / 30),
+        # 15 to 31 January (17 of 31 days) + February 2024 (leap, 29/29) + 1 to 10 March
+        # (10 of 31 days)
+        ("2024-01-15", "2024-03-10", 17 / 31 + 1 + 10 / 31),
+        # the same months in 2025: February has 28 days, still 1 month
+        ("2025-01-15", "2025-03-10", 17 / 31 + 1 + 10 / 31),
+        # within one month: 10 to 19 June, 10 of 30 days
+        ("2025-06-10", "2025-06-19", 10 / 30),
+        # 1 April 2025 to 18 August 2028: 40 whole months (April 2025 to July 2028) and
+        # 18 of August's 31 days
+        ("2025-04-01", "2028-08-18", 40 + 18 / 31),
+    ],
+)
+def test_study_months_count_calendar_months(start: str, end: str, months: float) -> None:
+    """docs/methods.md M-6: whole months count 1, a partial month its days over its days."""
+    period = (pd.Timestamp(start), pd.Timestamp(end))
+    assert study_months(period) == pytest.approx(months, rel=1e-12)

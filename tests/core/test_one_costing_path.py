@@ -14,7 +14,7 @@ import rapport_cost
 
 SRC = Path(rapport_cost.__file__).parent
 #: Attributes that hold quantities of cost drivers (the matrices of Q).
-QUANTITIES = {"q_women", "q_lines", "q_types", "site_drivers", "q"}
+QUANTITIES = {"q_women", "q_lines", "q_types", "site_drivers", "q", "contact_units"}
 ALLOWED = {SRC / "core" / "engine.py", *(SRC / "core" / "usage").glob("*.py")}
 
 
@@ -25,9 +25,11 @@ def _offences(path: Path, root: Path = SRC) -> list[str]:
         if isinstance(node, ast.Attribute):
             owner = ast.unparse(node.value)
             reads_q = node.attr in QUANTITIES - {"q"}
-            # `.q` only as a timeline's matrix, `.undiscounted` only on a usage model
+            # `.q` only as a timeline's matrix, `.undiscounted` only on a usage model,
+            # `.units` only as the units a ledger's overheads gave each line
             reads_q |= node.attr == "q" and "timeline" in owner
             reads_q |= node.attr == "undiscounted" and "usage" in owner
+            reads_q |= node.attr == "units" and "overheads" in owner
             if reads_q:
                 out.append(f"{path.relative_to(root)}:{node.lineno}: .{node.attr}")
         if isinstance(node, ast.Name) and node.id == "driver_prices":
@@ -47,8 +49,17 @@ def test_the_check_finds_a_second_costing_path(tmp_path: Path) -> None:
         "from rapport_cost.core.engine import driver_prices\n\n\n"
         "def cost(usage, theta):\n"
         "    p = driver_prices(theta)\n"
-        "    return usage.q_women @ p + usage.undiscounted.sum() + usage.timeline.q.sum()\n",
+        "    led = usage.ledger\n"
+        "    x = led.contact_units @ p + led.overheads.units.sum()\n"
+        "    return usage.q_women @ p + usage.undiscounted.sum() + usage.timeline.q.sum() + x\n",
         encoding="utf-8",
     )
     found = sorted(o.split(": ", 1)[1] for o in _offences(bad, tmp_path))
-    assert found == [".q", ".q_women", ".undiscounted", "driver_prices"]
+    assert found == [
+        ".contact_units",
+        ".q",
+        ".q_women",
+        ".undiscounted",
+        ".units",
+        "driver_prices",
+    ]

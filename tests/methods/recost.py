@@ -7,11 +7,11 @@ multiplies it by prices; this file prices each contact in pounds, splits the pou
 the people present and discounts each share, as a health economist with a spreadsheet
 would. Agreement between the two to 1e-9 is evidence that docs/methods.md is complete.
 
-``recost(path)`` follows the 0.1 rules (the code as it is, with its two known defects
-fixed: M-17 time-weighted sessions with no minutes, M-26 a woman at another unit's
-session); ``recost(path, rules="0.2")`` turns on the decisions marked "Changed in 0.2": the
-study length in calendar months (M-6), the NI threshold converted by the role's price year
-(M-7) and ``by_component.cost_undiscounted`` only for included lines (M-31).
+``recost(path)`` follows the 0.2 rules, the decisions marked "Changed in 0.2": the study
+length in calendar months (M-6), the NI threshold converted by the role's price year (M-7)
+and ``by_component.cost_undiscounted`` only for included lines (M-31). ``recost(path,
+rules="0.1")`` costs as version 0.1 did (but without 0.1's two defects: M-17 time-weighted
+sessions with no minutes, M-26 a woman at another unit's session), to show what 0.2 moved.
 """
 
 from __future__ import annotations
@@ -423,7 +423,7 @@ def by_contact_type_table(study: Study, ledger: Ledger, costs: dict) -> pd.DataF
 # ------------------------------------------------------------------ the re-costing
 
 
-def recost(path: str | Path, *, rules: str = "0.1") -> Recosting:
+def recost(path: str | Path, *, rules: str = "0.2") -> Recosting:
     """Re-cost the config at ``path`` (and the logs it names) by docs/methods.md."""
     path = Path(path)
     study = Study(yaml.safe_load(path.read_text(encoding="utf-8")), rules)

@@ -53,9 +53,9 @@ def test_every_citation_resolves(folder: str) -> None:
     assert not missing, "citations of rules docs/methods.md does not have:\n" + "\n".join(missing)
 
 
-def test_the_readme_and_configs_cite_only_rules_that_exist() -> None:
+def test_the_readme_changelog_and_configs_cite_only_rules_that_exist() -> None:
     defined = set(rules())
-    files = [REPO / "README.md", *sorted((REPO / "configs").glob("*.yaml"))]
+    files = [REPO / "README.md", REPO / "CHANGELOG.md", *sorted((REPO / "configs").glob("*.yaml"))]
     missing = [f"{p.name}:{line}: M-{n}" for p in files for line, n in cited(p) if n not in defined]
     assert not missing
 

@@ -7,6 +7,7 @@ from rapport_cost.api.base import Built, Prepared, Result, build, load_logs, pre
 from rapport_cost.api.bootstrap import bootstrap
 from rapport_cost.api.dsa import dsa
 from rapport_cost.api.estimate import estimate, unit_costs
+from rapport_cost.api.explain import explain
 from rapport_cost.api.follow_up import run_follow_up
 from rapport_cost.api.init import init
 from rapport_cost.api.psa import run_psa
@@ -26,6 +27,7 @@ __all__ = [
     "build",
     "dsa",
     "estimate",
+    "explain",
     "init",
     "load_logs",
     "prepare",

@@ -242,15 +242,18 @@ def load_logs(prep: Prepared) -> tuple[CleanLogs, list[LogFile]]:
     return validate_logs(tables, cfg), files
 
 
-def build(config: ConfigArg | Prepared = None, *, timeline: bool = False) -> Built:
+def build(
+    config: ConfigArg | Prepared = None, *, timeline: bool = False, ledger: bool = False
+) -> Built:
     """Load config and logs and build the usage model (the shared first step of every analysis).
 
-    ``timeline`` also keeps each woman's quantities by day since admission (follow-up).
+    ``timeline`` also keeps each woman's quantities by day since admission (follow-up);
+    ``ledger`` every allocation behind the quantities (for ``explain``).
     """
     prep = config if isinstance(config, Prepared) else prepare(config)
     logs, files = load_logs(prep)
     try:
-        usage = build_usage(logs, prep.config, prep.terms, timeline=timeline)
+        usage = build_usage(logs, prep.config, prep.terms, timeline=timeline, ledger=ledger)
     except ConfigError as exc:
         raise prep.loaded.error(exc.problems) from None
     return Built(prep, logs, files, usage)

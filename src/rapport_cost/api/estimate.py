@@ -55,7 +55,8 @@ def unit_costs(config: ConfigArg = None) -> Result:
     )
 
 
-def _labels(cfg: CostingConfig) -> dict[str, str]:
+def component_labels(cfg: CostingConfig) -> dict[str, str]:
+    """The label of every role, resource, programme cost and contact type (else its key)."""
     out: dict[str, str] = {}
     for section in (cfg.roles, cfg.resources, cfg.programme_costs, cfg.contact_types):
         for key, item in section.items():
@@ -87,7 +88,7 @@ def estimate(config: ConfigArg | Prepared | Built = None, *, by: Sequence[str] =
         msg = f"--by {unknown[0]!r} is not a column of the women log (subgroups: {choices})"
         raise UsageError(msg)
     costs = built.costs()
-    labels = _labels(cfg)
+    labels = component_labels(cfg)
     theta = built.prep.terms.table.base_matrix()
     tables = {
         "per_unit": per_unit_table(costs),

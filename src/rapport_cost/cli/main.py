@@ -3,8 +3,10 @@
 from rapport_cost.cli import (
     bootstrap,  # noqa: F401 - registers bootstrap
     costing,  # noqa: F401 - registers the commands
+    explain,  # noqa: F401 - registers explain
     follow_up,  # noqa: F401 - registers follow-up
     init,  # noqa: F401 - registers init
+    methods,  # noqa: F401 - registers methods
     psa,  # noqa: F401 - registers psa
     report,  # noqa: F401 - registers report
     reproduce,  # noqa: F401 - registers reproduce

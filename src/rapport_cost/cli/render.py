@@ -24,6 +24,8 @@ stderr = Console(stderr=True, soft_wrap=True)
 
 #: Columns shown without decimals (counts), everything else numeric with two.
 _COUNT_COLUMNS = {"women", "contacts", "n", "resamples", "admissions", "sessions", "draws", "k"}
+#: Columns of ``explain`` shown to six decimals, so that a line can be checked by hand.
+_PRECISE_COLUMNS = {"units", "unit_price", "discount_factor", "figure", "hours"}
 
 
 def _cell(col: str, v: object) -> str:
@@ -36,6 +38,8 @@ def _cell(col: str, v: object) -> str:
     if isinstance(v, float):
         if col.startswith("share") or col in {"factor", "z0", "acceleration", "level"}:
             return f"{v:.4g}"
+        if col in _PRECISE_COLUMNS:
+            return f"{v:,.6f}".rstrip("0").rstrip(".")
         return f"{v:,.2f}"
     return str(v)
 

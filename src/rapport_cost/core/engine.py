@@ -83,6 +83,41 @@ def driver_prices(theta: Theta, terms: PriceTerms, drivers: tuple[Driver, ...]) 
     return out
 
 
+@dataclass(frozen=True)
+class CostLines:
+    """Cost lines of a ledger at one row of prices: ``cost = units × share × factor × price``.
+
+    All of shape ``(n,)``. For a contact line, ``units`` are the driver's units at the whole
+    contact, ``share`` the line's share of it and ``factor`` its discount factor; for an
+    overhead line, ``units`` are the allocation's quantity Q (of the site, or of the whole
+    programme), ``share`` the line's undiscounted mass over the key's total and
+    ``factor`` its discounted mass over its undiscounted mass (the discount factor of the
+    contacts it follows; 1 under the ``women`` key and for ``unallocated``).
+
+    Parameters
+    ----------
+    source
+        The pair (position in the ledger's pairs) or the overhead row (position in the
+        ledger's ``overheads``) each line comes from.
+    driver
+        The driver priced.
+    units, share, factor
+        As above.
+    price
+        £ per unit of the driver the perspective counts (0 for a payer it leaves out).
+    cost
+        £ at the row of prices.
+    """
+
+    source: IntArray
+    driver: IntArray
+    units: Vector
+    share: Vector
+    factor: Vector
+    price: Vector
+    cost: Vector
+
+
 def _with_all(per_site: Matrix) -> Matrix:
     """Append the all-sites column (the sum) to a ``(n_rows, n_sites)`` matrix."""
     return np.hstack([per_site, per_site.sum(axis=1, keepdims=True)])
@@ -207,12 +242,13 @@ class Costs:
         Returns
         -------
         (discounted, undiscounted)
-            Each of shape ``(n_sites + 1, n_drivers)``. The discounted costs are those the
-            perspective counts; the undiscounted are at every driver's full price.
+            Each of shape ``(n_sites + 1, n_drivers)``. Both are the costs the perspective
+            counts (0 for a driver whose payer it leaves out, docs/methods.md M-31); the
+            full price of every driver is :attr:`full_prices`.
         """
         qw, ql = self.usage.site_drivers
         discounted = (qw + ql).T * self.prices[row]
-        undiscounted = self.usage.undiscounted * self.full_prices[row]
+        undiscounted = self.usage.undiscounted * self.prices[row]
         return (
             np.vstack([discounted, discounted.sum(axis=0)]),
             np.vstack([undiscounted, undiscounted.sum(axis=0)]),
@@ -239,6 +275,78 @@ class Costs:
             msg = "the usage model has no timeline (build_usage(..., timeline=True))"
             raise ValueError(msg)
         return np.asarray(self.usage.timeline.q @ self.prices[row], dtype=np.float64)
+
+    def ledger_lines(
+        self, row: int = 0, *, lines: IntArray | None = None
+    ) -> tuple[CostLines, CostLines]:
+        """The cost lines behind the quantities, at one row of prices (docs/methods.md M-21).
+
+        Parameters
+        ----------
+        row
+            The row of prices.
+        lines
+            Lines (numbered as in :class:`~rapport_cost.core.usage.model.Ledger`: the
+            women, then each site's unit-level lines) to explain; every line when None.
+
+        Returns
+        -------
+        (contact lines, overhead lines)
+            One contact line per allocation of a contact and driver with units; one
+            overhead line per share of a programme cost or of the staff-time log. Per
+            line, their costs sum to its row of the usage matrices at these prices.
+
+        Raises
+        ------
+        ValueError
+            If the usage model was built without a ledger.
+        """
+        led = self.usage.ledger
+        if led is None:
+            msg = "the usage model has no ledger (build_usage(..., ledger=True))"
+            raise ValueError(msg)
+        price = self.prices[row]
+        pick = np.ones(led.pair_line.size, bool) if lines is None else np.isin(led.pair_line, lines)
+        pair = np.flatnonzero(pick)
+        per_pair = led.contact_units[led.pair_contact[pair]]
+        at, driver = np.nonzero(per_pair)
+        pair = pair[at]
+        units = per_pair[at, driver]
+        share, factor = led.pair_share[pair], led.pair_factor[pair]
+        contact = CostLines(
+            pair,
+            driver,
+            units,
+            share,
+            factor,
+            price[driver],
+            units * share * factor * price[driver],
+        )
+        oh = led.overheads
+        rows = np.flatnonzero(
+            np.ones(oh.line.size, bool) if lines is None else np.isin(oh.line, lines)
+        )
+        return contact, self._overhead_lines(rows, price)
+
+    def _overhead_lines(self, rows: IntArray, price: Vector) -> CostLines:
+        led = self.usage.ledger
+        assert led is not None
+        oh, n_sites = led.overheads, len(self.usage.sites)
+        q_all = np.array([a.quantity for a in led.allocations]).reshape(-1, n_sites)
+        w_all = np.array([a.total for a in led.allocations]).reshape(-1, n_sites)
+        alloc, site = oh.allocation[rows], oh.site[rows]
+        driver = np.array([a.driver for a in led.allocations], dtype=np.intp)[alloc]
+        at = np.maximum(site, 0)
+        wide = site < 0
+        total = np.where(wide, w_all.sum(axis=1)[alloc], w_all[alloc, at])
+        keyless = total == 0  # a site with no key keeps its units on `unallocated` (M-26)
+        quantity = np.where(wide, q_all.sum(axis=1)[alloc], q_all[alloc, at])
+        mass, und, units = oh.mass[rows], oh.mass_undiscounted[rows], oh.units[rows]
+        share = np.where(keyless, units, und) / np.where(keyless, quantity, total)
+        factor = np.where(und > 0, mass, 1.0) / np.where(und > 0, und, 1.0)
+        return CostLines(
+            rows, driver, quantity, share, factor, price[driver], units * price[driver]
+        )
 
     def timeline_weighted(self, weights: Vector) -> Vector:
         """Shape ``(n_rows,)``: ``Σ_cells weights · cost`` of the timeline, at every row.

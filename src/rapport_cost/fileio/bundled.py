@@ -1,8 +1,8 @@
-"""Where the bundled configs and data are, in a source checkout and in an installed wheel.
+"""Where the bundled configs, data and methods are, in a source checkout and in a wheel.
 
-In the wheel they are packaged as ``rapport_cost/_bundled/{configs,data}`` (see
-``pyproject.toml``); in a source checkout (and an editable install) they are the
-top-level ``configs/`` and ``data/`` folders.
+In the wheel they are packaged as ``rapport_cost/_bundled/{configs,data}`` and
+``rapport_cost/_bundled/docs/methods.md`` (see ``pyproject.toml``); in a source checkout
+(and an editable install) they are the top-level ``configs/``, ``data/`` and ``docs/``.
 """
 
 from __future__ import annotations
@@ -34,3 +34,8 @@ def default_config_path() -> Path:
 def data_path(name: str) -> Path:
     """A bundled data file, e.g. ``nhscii.csv``."""
     return bundled_root() / "data" / name
+
+
+def methods_text() -> str:
+    """The methods document, ``docs/methods.md``, as text."""
+    return (bundled_root() / "docs" / "methods.md").read_text(encoding="utf-8")

@@ -202,10 +202,14 @@ def _role_terms(reg: ParameterRegistry, key: str, role: Role) -> RoleTerms:
         ni_rate=reg.number(
             oc.employer_ni.rate, (*base, "on_costs", "employer_ni", "rate"), bound=_RATE
         ),
+        # a threshold in £ converts by the role's price year like the salary: NI is then
+        # the source year's NI times the factor (docs/methods.md M-7)
         ni_threshold=reg.number(
             oc.employer_ni.threshold,
             (*base, "on_costs", "employer_ni", "threshold"),
             bound=_NON_NEGATIVE,
+            money=True,
+            price_year=year,
         ),
         pension=reg.number(oc.pension, (*base, "on_costs", "pension"), bound=_RATE),
         other=reg.number(oc.other, (*base, "on_costs", "other"), bound=_RATE),

@@ -14,7 +14,7 @@ import numpy as np
 
 from rapport_cost.arrays import FloatLike
 
-#: Weeks in a year used by C-3 (365.25 / 7 to three decimals, as PSSRU uses).
+#: Weeks in a year used by C-3: 365 / 7 = 52.142857 to three decimals, as PSSRU uses.
 WEEKS_PER_YEAR = 52.143
 
 

@@ -84,16 +84,17 @@ def per_unit_table(costs: Costs) -> pd.DataFrame:
 
     ``total_cost`` is the women's costs (``women_cost``) plus the unit-level lines
     (``unit_level_cost``: non-participants, idle capacity, unattended sessions, ...);
-    ``cost_per_admission`` divides it by the unit's admissions. The mean, SD, median and
-    quartiles are of the per-woman costs, women with no contacts included at 0; so are
-    ``mean_contact_minutes`` (minutes of the contacts each woman had, whole sessions)
+    ``cost_per_admission`` divides it by the unit's admissions; ``contact_hours`` is the
+    unit's session hours (each delivered contact once, docs/methods.md M-34). The mean, SD,
+    median and quartiles are of the per-woman costs, women with no contacts included at 0;
+    so are ``mean_contact_minutes`` (60 × each woman's attended hours, whole sessions)
     and ``mean_contacts_<type>`` (contacts of each type she took part in). Every cost is
     the engine's (:class:`~rapport_cost.core.engine.Costs`, first row).
     """
     usage = costs.usage
     stats = usage.site_stats
     woman = costs.woman[0]
-    hours = usage.woman_stats["contact_hours"].to_numpy()
+    hours = usage.woman_stats["attended_hours"].to_numpy()
     by_type = usage.woman_stats.filter(regex="^contacts_")
     n_sites = len(usage.sites)
     rows = []
@@ -106,7 +107,7 @@ def per_unit_table(costs: Costs) -> pd.DataFrame:
                 "women": int(wm.sum()),
                 "admissions": int(usage.admissions[i]),
                 "contacts": int(stats["contacts"].to_numpy()[sm].sum()),
-                "contact_hours": float(stats["contact_hours"].to_numpy()[sm].sum()),
+                "contact_hours": float(stats["session_hours"].to_numpy()[sm].sum()),
                 "total_cost": float(costs.total[0, i]),
                 "women_cost": float(costs.women_cost[0, i]),
                 "unit_level_cost": float(costs.unit_level_cost[0, i]),
@@ -123,6 +124,7 @@ def per_woman_table(costs: Costs) -> pd.DataFrame:
     """Table ``per_woman``: every woman, those with no contacts at 0, one column per component.
 
     ``total_cost`` is the engine's cost of the woman; the component columns sum to it.
+    ``contact_hours`` is her attended hours (docs/methods.md M-34).
     """
     usage = costs.usage
     names, _ = costs.components
@@ -132,7 +134,7 @@ def per_woman_table(costs: Costs) -> pd.DataFrame:
             "site": usage.women["site"].to_numpy(),
             "total_cost": costs.woman[0],
             "contacts": usage.woman_stats["contacts"].to_numpy(),
-            "contact_hours": usage.woman_stats["contact_hours"].to_numpy(),
+            "contact_hours": usage.woman_stats["attended_hours"].to_numpy(),
         }
     )
     # the components as one block, not a column at a time
@@ -145,7 +147,7 @@ def by_contact_type_table(costs: Costs, labels: dict[str, str]) -> pd.DataFrame:
     usage = costs.usage
     t = usage.types.copy()
     t["contacts"] = usage.type_stats["contacts"].to_numpy()
-    t["contact_hours"] = usage.type_stats["contact_hours"].to_numpy()
+    t["contact_hours"] = usage.type_stats["session_hours"].to_numpy()
     t["total_cost"] = costs.types(0)
     overall = t.groupby("contact_type", sort=False)[
         ["contacts", "contact_hours", "total_cost"]
@@ -179,7 +181,8 @@ def by_component_table(costs: Costs, labels: dict[str, str]) -> pd.DataFrame:
 
     One row per driver per site and ``all``: ``quantity`` (before discounting),
     ``unit_cost`` (every driver's price, whoever pays), ``cost_undiscounted`` and
-    ``cost`` (discounted and counted by the perspective; 0 where ``included`` is false).
+    ``cost`` (before and after discounting, counted by the perspective: both 0 where
+    ``included`` is false).
     """
     usage = costs.usage
     discounted, undiscounted = costs.drivers(0)

@@ -20,11 +20,11 @@ from rapport_cost.arrays import Int64Array, IntArray, Matrix, Vector
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.inputs.logs import CleanLogs
 from rapport_cost.core.prices.terms import PriceTerms
-from rapport_cost.core.usage.allocation import Allocator, programme_quantity
+from rapport_cost.core.usage.allocation import AllocationKey, Allocator, programme_quantity
 from rapport_cost.core.usage.discounting import (
-    DAYS_PER_YEAR,
     day_numbers,
     line_factors,
+    study_months,
     study_period,
 )
 from rapport_cost.core.usage.model import (
@@ -32,6 +32,7 @@ from rapport_cost.core.usage.model import (
     NON_CONTACT_ROW,
     PROGRAMME_ROW,
     Driver,
+    Ledger,
     Timeline,
     UsageModel,
     site_codes,
@@ -79,6 +80,8 @@ class _Contacts:
 
     lay: Layout
     pairs: Pairs
+    factor: Vector
+    """Shape ``(n_pairs,)``: the discount factor of each allocation."""
     weight: Vector
     """Shape ``(n_pairs,)``: share × discount factor of each allocation."""
     days: Int64Array
@@ -133,6 +136,7 @@ def _contacts(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> _Contac
     return _Contacts(
         lay=lay,
         pairs=pairs,
+        factor=factor,
         weight=pairs.share * factor,
         days=days,
         type_row=lay.contact_site * n_types + type_code,
@@ -209,11 +213,15 @@ def _fill_contacts(
         list(pool.map(fill, range(len(drivers))))
 
 
-def _keys(k: _Contacts, logs: CleanLogs) -> dict[str, tuple[Vector, Vector]]:
+def _keys(k: _Contacts, logs: CleanLogs, *, ledger: bool = False) -> dict[str, AllocationKey]:
     """Allocation keys: discounted mass per line and undiscounted mass per site (C-12).
 
-    ``contact_hours``: hours of the contacts that took place; ``sessions``: contacts that
-    took place; ``women``: 1 for each woman with any allocation (a did-not-attend too).
+    ``contact_hours``: each line's allocation hours (share × hours × discount factor of the
+    contacts that took place) and each site's session hours; ``sessions``: the same with
+    1 for each contact that took place; ``women``: 1 for each woman with a share > 0 of a
+    contact (a did-not-attend too). A line's mass at another site's contacts is kept apart
+    (:class:`~rapport_cost.core.usage.allocation.AllocationKey`); with ``ledger``, the
+    masses without discount factors too.
     """
     c, lay, pairs, weight = logs.contacts, k.lay, k.pairs, k.weight
     n_sites = len(lay.sites)
@@ -225,16 +233,26 @@ def _keys(k: _Contacts, logs: CleanLogs) -> dict[str, tuple[Vector, Vector]]:
         np.float64
     )
     supported[lay.n_women :] = 0.0  # unit-level lines are not women
+    pair_site = lay.contact_site[pairs.contact]
+    at = np.flatnonzero(lay.line_site[pairs.line] != pair_site)
+    away = (at, pair_site[at])
+
+    def key(per_contact: Vector) -> AllocationKey:
+        at_pair = per_contact[pairs.contact]
+        return AllocationKey.from_pairs(
+            lay,
+            pairs.line,
+            weight * at_pair,
+            sum_by(lay.contact_site, per_contact, n_sites),
+            away=away,
+            undiscounted=pairs.share * at_pair if ledger else None,
+        )
+
+    women = sum_by(lay.line_site, supported, n_sites)
     return {
-        "contact_hours": (
-            sum_by(pairs.line, weight * hours[pairs.contact], lay.n_lines),
-            sum_by(lay.contact_site, hours, n_sites),
-        ),
-        "sessions": (
-            sum_by(pairs.line, weight * sessions[pairs.contact], lay.n_lines),
-            sum_by(lay.contact_site, sessions, n_sites),
-        ),
-        "women": (supported, sum_by(lay.line_site, supported, n_sites)),
+        "contact_hours": key(hours),
+        "sessions": key(sessions),
+        "women": AllocationKey(supported, women, supported),
     }
 
 
@@ -245,20 +263,18 @@ def _allocate(
     terms: PriceTerms,
     drivers: list[Driver],
     m: _Matrices,
-    keys: dict[str, tuple[Vector, Vector]],
+    allocator: Allocator,
 ) -> list[str]:
     """Spread programme costs and the staff-time log over the lines; notes on what it did."""
     sites, n_sites = k.lay.sites, len(k.lay.sites)
-    allocator = Allocator(k.lay, keys, m.q_lines, m.undiscounted, m.q_types, k.n_types)
-    period = k.period
-    years = ((period[1] - period[0]).days + 1) / DAYS_PER_YEAR
+    months = study_months(k.period)
     programme_col = len(cfg.contact_types)
     for j, d in enumerate(drivers):
         if d.kind == "programme":
             t = terms.programme[d.item]
             allocator.allocate(
                 j,
-                programme_quantity(t, sites, years, keys["sessions"][1]),
+                programme_quantity(t, sites, months, allocator.keys["sessions"].site),
                 t.allocation_key,
                 programme_col,
                 programme_wide=t.site_counts is None,
@@ -273,7 +289,12 @@ def _allocate(
             if rows.any():
                 by_site = sum_by(st_site[rows], st_hours[rows], n_sites)
                 allocator.allocate(
-                    j, by_site, cfg.allocation_key, programme_col + 1, programme_wide=False
+                    j,
+                    by_site,
+                    cfg.allocation_key,
+                    programme_col + 1,
+                    programme_wide=False,
+                    source="staff_time",
                 )
     elif len(st):
         notes.append(
@@ -303,11 +324,15 @@ def _drop_staff_programme_costs(
     ]
 
 
-def _woman_stats(k: _Contacts, logs: CleanLogs, cfg: CostingConfig) -> pd.DataFrame:
-    """Contacts, contact hours and contacts of each type of every woman.
+def _woman_stats(
+    k: _Contacts, logs: CleanLogs, cfg: CostingConfig, keys: dict[str, AllocationKey]
+) -> pd.DataFrame:
+    """Contacts, attended and allocation hours and contacts of each type of every woman.
 
-    Contacts of a type: the one-to-ones she attended (validated logs name the woman of
-    each) and the sessions she is listed at.
+    ``attended_hours``: the whole duration of every delivered contact she is named at;
+    ``allocation_hours``: her mass of the ``contact_hours`` key, share × hours × discount
+    factor (docs/methods.md M-34). Contacts of a type: the one-to-ones she attended
+    (validated logs name the woman of each) and the sessions she is listed at.
     """
     c, n_w, n_ct = logs.contacts, k.lay.n_women, len(cfg.contact_types)
     shared, attended = c["shared"].to_numpy(), c["attended"].to_numpy()
@@ -325,16 +350,20 @@ def _woman_stats(k: _Contacts, logs: CleanLogs, cfg: CostingConfig) -> pd.DataFr
     return pd.DataFrame(
         {
             "contacts": np.bincount(k.pairs.line, minlength=k.lay.n_lines)[:n_w],
-            "contact_hours": sum_by(k.pairs.line, pair_hours, k.lay.n_lines)[:n_w],
+            "attended_hours": sum_by(k.pairs.line, pair_hours, k.lay.n_lines)[:n_w],
+            "allocation_hours": keys["contact_hours"].line[:n_w],
             **{f"contacts_{t}": by_type[:, i] for i, t in enumerate(cfg.contact_types)},
         }
     )
 
 
 def _stats(
-    k: _Contacts, logs: CleanLogs, keys: dict[str, tuple[Vector, Vector]]
+    k: _Contacts, logs: CleanLogs, keys: dict[str, AllocationKey]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Contacts, contact hours and sessions per site; contacts and hours per type row."""
+    """Contacts, session hours and sessions per site; contacts and session hours per type row.
+
+    Session hours count each delivered contact's duration once (docs/methods.md M-34).
+    """
     c, lay = logs.contacts, k.lay
     n_sites, n_rows = len(lay.sites), len(lay.sites) * k.n_types
     delivered = np.where(c["shared"].to_numpy(), k.units.n_att > 0, c["attended"].to_numpy())
@@ -342,21 +371,26 @@ def _stats(
     site_stats = pd.DataFrame(
         {
             "contacts": np.bincount(lay.contact_site, minlength=n_sites),
-            "contact_hours": keys["contact_hours"][1],
-            "sessions": keys["sessions"][1],
+            "session_hours": keys["contact_hours"].site,
+            "sessions": keys["sessions"].site,
         }
     )
     type_stats = pd.DataFrame(
         {
             "contacts": np.bincount(k.type_row, minlength=n_rows),
-            "contact_hours": sum_by(k.type_row, hours, n_rows),
+            "session_hours": sum_by(k.type_row, hours, n_rows),
         }
     )
     return site_stats, type_stats
 
 
 def build_usage(
-    logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms, *, timeline: bool = False
+    logs: CleanLogs,
+    cfg: CostingConfig,
+    terms: PriceTerms,
+    *,
+    timeline: bool = False,
+    ledger: bool = False,
 ) -> UsageModel:
     """Turn validated logs into the usage matrices (no Python loop over rows).
 
@@ -367,6 +401,9 @@ def build_usage(
     timeline
         Also keep each woman's quantities by day since her admission
         (:class:`~rapport_cost.core.usage.model.Timeline`), for follow-up horizons.
+    ledger
+        Also keep every allocation behind the quantities
+        (:class:`~rapport_cost.core.usage.model.Ledger`), to explain a cost line by line.
 
     Raises
     ------
@@ -386,8 +423,11 @@ def build_usage(
     )
     _fill_contacts(k, drivers, m, cells)
     before = m.q_lines[:n_w].copy() if cells is not None else None
-    keys = _keys(k, logs)
-    notes = [*k.notes, *_allocate(k, logs, cfg, terms, drivers, m, keys)]
+    keys = _keys(k, logs, ledger=ledger)
+    allocator = Allocator(
+        k.lay, keys, m.q_lines, m.undiscounted, m.q_types, k.n_types, record=ledger
+    )
+    notes = [*k.notes, *_allocate(k, logs, cfg, terms, drivers, m, allocator)]
     site_stats, type_stats = _stats(k, logs, keys)
     type_names = [*cfg.contact_types, PROGRAMME_ROW, NON_CONTACT_ROW]
     stated = {key: s.admissions for key, s in cfg.sites.items()}
@@ -408,11 +448,44 @@ def build_usage(
         admissions=study_admissions(lay.line_site[:n_w], n_sites, stated, sites),
         site_stats=site_stats,
         type_stats=type_stats,
-        woman_stats=_woman_stats(k, logs, cfg),
+        woman_stats=_woman_stats(k, logs, cfg, keys),
         study_period=k.period,
         discounting_applied=k.discounted,
         notes=notes,
         timeline=_timeline(cells, m, before),
+        ledger=_ledger(k, logs, drivers, allocator) if ledger else None,
+    )
+
+
+def _ledger(k: _Contacts, logs: CleanLogs, drivers: list[Driver], allocator: Allocator) -> Ledger:
+    """Every allocation of the usage model: contacts to lines, and the overheads."""
+    c, units = logs.contacts, k.units
+    per_contact = np.zeros((len(c), len(drivers)))
+    for j, d in enumerate(drivers):
+        q = units.of(d)
+        if q is not None:
+            per_contact[:, j] = q
+    delivered = np.where(c["shared"].to_numpy(), units.n_att > 0, c["attended"].to_numpy())
+    contacts = pd.DataFrame(
+        {
+            "contact_id": c["contact_id"].to_numpy(),
+            "date": c["date"].to_numpy(),
+            "contact_type": c["contact_type"].astype(str).to_numpy(),
+            "site": c["site"].astype(str).to_numpy(),
+            "n_att": units.n_att,
+            "delivered": delivered,
+            "session_hours": np.where(delivered, units.duration_h, 0.0),
+        }
+    )
+    return Ledger(
+        pair_contact=k.pairs.contact,
+        pair_line=k.pairs.line,
+        pair_share=k.pairs.share,
+        pair_factor=k.factor,
+        contact_units=per_contact,
+        contacts=contacts,
+        allocations=tuple(allocator.allocations),
+        overheads=allocator.overhead_lines(),
     )
 
 

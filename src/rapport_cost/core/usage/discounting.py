@@ -2,10 +2,13 @@
 
 Discount factors depend on dates, not on prices, so they are applied to the quantities
 once, when the usage model is built: a woman's costs from her admission, unit-level lines
-from the study's start.
+from the study's start. The study period and its length in calendar months (which counts
+the programme costs per year and month) are here too.
 """
 
 from __future__ import annotations
+
+import calendar
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +48,28 @@ def study_period(
         return pd.Timestamp(cfg.study_period.start), pd.Timestamp(cfg.study_period.end)
     dates = contacts["date"] if len(contacts) else women["admission_date"]
     return pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
+
+
+def study_months(period: tuple[pd.Timestamp, pd.Timestamp]) -> float:
+    """Length of the study period in calendar months (docs/methods.md M-6).
+
+    Every whole calendar month inside the period counts 1; a month only partly inside
+    counts its days inside the period (both ends included) over its number of days.
+    1 April 2025 to 31 March 2026 is 12 months; 1 April 2025 to 18 August 2028 is
+    40 + 18/31 months. The years of the programme costs are ``months / 12``.
+    """
+    start, end = period[0].normalize(), period[1].normalize()
+    if end < start:
+        return 0.0
+    months = 0.0
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        days = calendar.monthrange(year, month)[1]
+        first = max(start, pd.Timestamp(year, month, 1))
+        last = min(end, pd.Timestamp(year, month, days))
+        months += ((last - first).days + 1) / days
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def line_factors(days: Int64Array, cfg: CostingConfig) -> tuple[Vector, bool, list[str]]:

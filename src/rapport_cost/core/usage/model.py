@@ -79,6 +79,104 @@ class Timeline:
     q: Matrix
 
 
+#: The site of an overhead line allocated over the whole programme.
+PROGRAMME_WIDE = -1
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One spreading of a driver's units: a programme cost, or one role's staff-time log.
+
+    Parameters
+    ----------
+    driver
+        The driver (column of the usage matrices).
+    source
+        ``programme`` or ``staff_time``.
+    key
+        The allocation key (``contact_hours``, ``sessions`` or ``women``).
+    programme_wide
+        Spread over the key of every site (``count``) rather than within each site.
+    quantity
+        Shape ``(n_sites,)``: Q_s, the units of each site (programme-wide: on the first).
+    total
+        Shape ``(n_sites,)``: W_s, each site's total of the key.
+    """
+
+    driver: int
+    source: str
+    key: str
+    programme_wide: bool
+    quantity: Vector
+    total: Vector
+
+
+@dataclass(frozen=True)
+class OverheadLines:
+    """What each allocation gave each line, by the site whose units it shares.
+
+    All of shape ``(n_rows,)``; rows with 0 units are left out. Lines are numbered as in
+    :class:`Ledger` (the women, then each site's unit-level lines).
+
+    Parameters
+    ----------
+    allocation
+        The allocation (position in :attr:`Ledger.allocations`).
+    line
+        The line that received the units.
+    site
+        The site whose units they are (whose contacts the line's mass is at), or
+        :data:`PROGRAMME_WIDE` for a cost spread over the whole programme.
+    mass, mass_undiscounted
+        The line's key mass at that site's contacts (over the programme: at every site),
+        with and without the discount factors of the contacts. For the ``unallocated``
+        line of a site with no key (docs/methods.md M-26): 0.
+    units
+        The units of the allocation's driver the line received (discounted).
+    """
+
+    allocation: IntArray
+    line: IntArray
+    site: IntArray
+    mass: Vector
+    mass_undiscounted: Vector
+    units: Vector
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Every allocation behind the usage model, kept on request to explain a cost.
+
+    Lines are numbered as in the usage model: the ``n_women`` women, then each site's
+    unit-level lines in :data:`LINE_KINDS` order (line ``n_women + 5 s + k``).
+
+    Parameters
+    ----------
+    pair_contact, pair_line, pair_share, pair_factor
+        Shape ``(n_pairs,)``: each allocation of a contact to a line, its share and the
+        discount factor of the contact's date for that line.
+    contact_units
+        Shape ``(n_contacts, n_drivers)``: the units of each driver at each contact, the
+        whole contact before it is shared (0 for programme drivers).
+    contacts
+        ``contact_id``, ``date``, ``contact_type``, ``site``, ``n_att`` (people present),
+        ``delivered`` and ``session_hours`` of each contact (``n_contacts`` rows).
+    allocations
+        Every spreading of programme costs and non-contact staff time.
+    overheads
+        What each allocation gave each line.
+    """
+
+    pair_contact: IntArray
+    pair_line: IntArray
+    pair_share: Vector
+    pair_factor: Vector
+    contact_units: Matrix
+    contacts: pd.DataFrame
+    allocations: tuple[Allocation, ...]
+    overheads: OverheadLines
+
+
 @dataclass(frozen=True)
 class UsageModel:
     """Discounted quantities of every driver, by woman, unit-level line and contact type.
@@ -108,11 +206,16 @@ class UsageModel:
         Shape ``(n_sites + 1,)``: each site's admissions in the study (as stated under
         ``sites``, else its women in the logs), the last entry all sites.
     site_stats, type_stats, woman_stats
-        ``contacts`` and ``contact_hours`` (hours of contacts that took place) per site,
-        per row of ``types`` and per woman; ``sessions`` delivered per site; and per
-        woman ``contacts_<type>``, the contacts of each type she took part in.
+        ``contacts`` per site, per row of ``types`` and per woman; ``session_hours`` per
+        site and type row (each delivered contact's duration once); ``sessions``
+        delivered per site; per woman ``attended_hours`` (the whole duration of each
+        delivered contact she is named at), ``allocation_hours`` (her mass of the
+        ``contact_hours`` key: share × hours × discount factor) and ``contacts_<type>``,
+        the contacts of each type she took part in (docs/methods.md M-34).
     timeline
         Each woman's quantities by day since admission, when asked for.
+    ledger
+        Every allocation behind the quantities, when asked for (to explain a cost).
     """
 
     drivers: tuple[Driver, ...]
@@ -132,6 +235,7 @@ class UsageModel:
     discounting_applied: bool
     notes: list[str] = field(default_factory=list)
     timeline: Timeline | None = None
+    ledger: Ledger | None = None
 
     @property
     def n_drivers(self) -> int:

@@ -3,7 +3,8 @@
 A one-to-one goes to its woman; a did-not-attend one-to-one to her (``dna: assign``) or
 to the unit line ``dna`` (``dna: unit``). A shared session is split among everyone
 present (``equal_attendees``, counting ``other_attendees``), by minutes attended
-(``time_weighted``; other attendees count as present for the whole session), or per
+(``time_weighted``; other attendees count as present for the whole session; a session
+with no minutes to weight by is shared equally), or per
 place (``capacity``); the shares of other attendees, of unfilled places and of sessions
 nobody attended stay on unit-level lines.
 """
@@ -100,7 +101,16 @@ def _shares(logs: CleanLogs, cfg: CostingConfig, n_att: Vector) -> tuple[Vector,
         minutes = att["minutes"].to_numpy(dtype=np.float64)
         present = others * c["duration_min"].to_numpy()
         total = sum_by(a_contact, minutes, len(c)) + present
-        return safe_div(minutes, total[a_contact]), safe_div(present, total), np.zeros(len(c))
+        # no minutes to weight by (every woman listed at 0 and no other attendee, or a
+        # session of 0 minutes): shared equally by everyone present (docs/methods.md M-17)
+        equal = shared & (total == 0)
+        a_share = np.where(
+            equal[a_contact],
+            safe_div(np.ones(len(a_contact)), n_att[a_contact]),
+            safe_div(minutes, total[a_contact]),
+        )
+        other_share = np.where(equal, safe_div(others, n_att), safe_div(present, total))
+        return a_share, other_share, np.zeros(len(c))
     if split == "capacity":
         cap = np.where(shared, c["capacity"].to_numpy(), 1.0)
         idle = np.where(shared & (n_att > 0), (cap - n_att) / cap, 0.0)
