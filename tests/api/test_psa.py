@@ -246,6 +246,31 @@ def test_progress_and_top_level_api(linear_case: api.Built) -> None:
     assert params.loc["roles.psw.hourly_rate", "value"] == 30
 
 
+def test_parameter_table_lists_every_number_with_unit_and_use(tmp_path: Path) -> None:
+    # a named rate used by the PSW role, a plain room-hire price, and a declared parameter
+    # that nothing uses (a warning, not an error: it may be a leftover of an edit)
+    path = make_case(
+        tmp_path,
+        "every",
+        {
+            "parameters": {"rate": {"value": 30}, "spare": {"value": 1}},
+            "roles.psw.hourly_rate": "rate",
+        },
+    )
+    result = api.run_psa(path, draws=10, seed=1)
+    p = result.tables["psa_parameters"].set_index("name")
+    assert (p.loc["rate", "kind"], p.loc["rate", "unit"]) == ("named", "£ an hour")
+    assert p.loc["rate", "used_by"] == "roles.psw.hourly_rate"
+    room = p.loc["resources.room_hire.unit_cost"]
+    assert (room["kind"], room["unit"], room["value"]) == ("literal", "£ per hour", 20)
+    assert p.loc["resources.mileage.unit_cost", "unit"] == "£ per mile"
+    assert p.loc["roles.psw.indirect_time_ratio", "unit"] == (
+        "hours of other work per contact hour"
+    )
+    assert "spare" not in p.index
+    assert any(w.startswith("parameters.spare: declared but no number") for w in result.warnings)
+
+
 def test_sobol_balance_is_a_warning_not_an_exception(linear_case: api.Built) -> None:
     result = api.run_psa(linear_case, draws=1000, seed=1, sampling="sobol")
     assert any("power of two" in w for w in result.warnings)

@@ -320,10 +320,13 @@ def test_parameter_table_cheers_22() -> None:
             label="Venue",
         ),
         *shares(),
-        ParameterSpec("roles.psw.capital", 0.0, literal=True),  # a literal: not listed
+        ParameterSpec("roles.psw.capital", 0.0, literal=True),  # a plain number: listed too
     )
     p = psa.parameter_table(t)
-    assert p["name"].tolist() == ["ni_rate", "venue", "mix.one", "mix.two", "mix.three"]
+    names = ["ni_rate", "venue", "mix.one", "mix.two", "mix.three", "roles.psw.capital"]
+    assert p["name"].tolist() == names
+    assert p["kind"].iloc[-1] == "literal"
+    assert p["distribution"].iloc[-1] == "fixed"
     ni = p.iloc[0]
     assert (ni["distribution"], ni["parameters"], ni["sd"]) == ("fixed", "value=0.138", 0.0)
     venue = p.iloc[1]

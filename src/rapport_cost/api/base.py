@@ -171,8 +171,12 @@ def config_inputs(loaded: LoadedConfig) -> list[dict[str, str]]:
 def price_notes(prep: Prepared) -> tuple[pd.DataFrame | None, list[str]]:
     """Table ``price_adjustments`` (or None) and warnings about provisional index rates."""
     adj = prep.terms.adjustments
+    unused = [
+        f"parameters.{name}: declared but no number of the config uses it"
+        for name in prep.terms.unused
+    ]
     if not adj:
-        return None, []
+        return None, unused
     table = pd.DataFrame(
         {
             "parameter": [a.parameter for a in adj],
@@ -190,7 +194,7 @@ def price_notes(prep: Prepared) -> tuple[pd.DataFrame | None, list[str]]:
                 f"{a.parameter}: the NHSCII rate for {', '.join(prov)} is provisional and may "
                 "be revised in the next PSSRU manual"
             )
-    return table, notes
+    return table, [*notes, *unused]
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from rapport_cost.config import (
     format_path,
 )
 from rapport_cost.core.params.distributions import from_spec
+from rapport_cost.core.params.units import unit_of
 from rapport_cost.errors import Problem
 
 DocPath = tuple[str | int, ...]
@@ -75,6 +76,16 @@ class ParameterSpec:
     literal: bool = False
     group: str | None = None
     category: str | None = None
+    unit: str = ""
+    used_by: tuple[str, ...] = ()
+    """The dotted paths of the config where the number is used."""
+
+    @property
+    def kind(self) -> str:
+        """``named`` (under ``parameters:``), ``inline`` or ``literal``."""
+        if self.literal:
+            return "literal"
+        return "named" if self.doc_path[:1] == ("parameters",) else "inline"
 
     @property
     def varies(self) -> bool:
@@ -132,6 +143,7 @@ class ParameterRegistry:
     specs: dict[str, ParameterSpec] = field(default_factory=dict)
     adjustments: list[PriceAdjustment] = field(default_factory=list)
     problems: list[tuple[DocPath, Problem]] = field(default_factory=list)
+    usages: dict[str, list[str]] = field(default_factory=dict)
 
     def number(
         self,
@@ -150,9 +162,12 @@ class ParameterRegistry:
         name = value if isinstance(value, str) else format_path(path)
         if name not in self.specs:
             self._register(name, value, path, bound=bound, money=money, price_year=price_year)
+        self.usages.setdefault(name, []).append(format_path(path))
         spec = self.specs.get(name)
         if spec is not None and bound is not None and spec.bound is None:
             self.specs[name] = replace(spec, bound=bound)
+        if spec is not None and not spec.unit:
+            self.specs[name] = replace(self.specs[name], unit=unit_of(path, self.config))
         return name
 
     def _register(
@@ -282,8 +297,15 @@ class ParameterRegistry:
         return factor
 
     def table(self) -> ParameterTable:
-        """The registered parameters, in registration order."""
-        return ParameterTable(list(self.specs.values()))
+        """The registered parameters, in registration order, with where each is used."""
+        return ParameterTable(
+            [replace(s, used_by=tuple(self.usages.get(s.name, ()))) for s in self.specs.values()]
+        )
+
+    def unused(self) -> list[str]:
+        """Parameters declared under ``parameters:`` that no number of the config uses."""
+        used = {name.partition(".")[0] for name in self.usages}
+        return [name for name in self.config.parameters if name not in used]
 
 
 def _differs(year: str | None, factor: float) -> str | None:

@@ -93,6 +93,8 @@ class PriceTerms:
     programme: dict[str, ProgrammeTerms]
     residual_ratio: str
     adjustments: tuple[PriceAdjustment, ...]
+    unused: tuple[str, ...] = ()
+    """Parameters declared under ``parameters:`` that no number uses."""
 
 
 def compile_terms(cfg: CostingConfig, uplift: Uplift) -> PriceTerms:
@@ -157,7 +159,10 @@ def compile_terms(cfg: CostingConfig, uplift: Uplift) -> PriceTerms:
         ]
         msg = f"{len(problems)} problem(s) in the config"
         raise ConfigError(msg, problems)
-    return PriceTerms(reg.table(), roles, resources, programme, residual, tuple(reg.adjustments))
+    return PriceTerms(
+        reg.table(), roles, resources, programme, residual, tuple(reg.adjustments),
+        tuple(reg.unused()),
+    )  # fmt: skip
 
 
 def _role_terms(reg: ParameterRegistry, key: str, role: Role) -> RoleTerms:

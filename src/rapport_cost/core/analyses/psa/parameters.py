@@ -22,7 +22,9 @@ def _native(dist: Distribution | DirichletDistribution) -> str:
 PARAMETER_COLUMNS = [
     "name",
     "label",
+    "kind",
     "value",
+    "unit",
     "distribution",
     "parameters",
     "given_as",
@@ -33,22 +35,27 @@ PARAMETER_COLUMNS = [
     "price_year",
     "factor",
     "source",
+    "used_by",
 ]
 
 
 def parameter_table(table: ParameterTable) -> pd.DataFrame:
-    """Table ``psa_parameters``: every named parameter with its distribution (CHEERS item 22).
+    """Table ``psa_parameters``: every number of the costing, its distribution (CHEERS item 22).
 
-    Columns: ``name``, ``label``, ``value`` (the base value, in the target price year),
+    Every column of Θ: named parameters, inline parameters and plain numbers (``kind``),
+    each with its unit, its value at full precision and where the config uses it.
+
+    Columns: ``name``, ``label``, ``kind`` (``named``, ``inline`` or ``literal``),
+    ``value`` (the base value, in the target price year), ``unit`` (``£ an hour``…),
     ``distribution`` (the family, ``fixed`` when the parameter does not vary),
     ``parameters`` (its native parameters, of the value before the price-year factor),
     ``given_as`` (the distribution as the config states it), ``mean`` and ``sd`` of the
     draws (after the factor), ``low``, ``high``, ``price_year`` (the year the value is
     in when it is not the target), ``factor`` (the price-year factor every draw is
-    multiplied by) and ``source``.
+    multiplied by), ``source`` and ``used_by`` (the config paths that use it, ``; ``-joined).
     """
     rows = []
-    for spec in table.named():
+    for spec in table.specs:
         dist = spec.dist
         given = "" if dist is None else dist.describe()
         if dist is None or isinstance(dist, Fixed):
@@ -66,7 +73,9 @@ def parameter_table(table: ParameterTable) -> pd.DataFrame:
             {
                 "name": spec.name,
                 "label": spec.label,
+                "kind": spec.kind,
                 "value": spec.value,
+                "unit": spec.unit,
                 "distribution": family,
                 "parameters": native,
                 "given_as": given,
@@ -77,6 +86,7 @@ def parameter_table(table: ParameterTable) -> pd.DataFrame:
                 "price_year": spec.price_year,
                 "factor": spec.factor,
                 "source": spec.source,
+                "used_by": "; ".join(spec.used_by),
             }
         )
     return pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
