@@ -83,7 +83,7 @@ def test_no_censoring_every_estimator_is_the_estimate(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     text = (ROOT / "configs" / "rapport.yaml").read_text(encoding="utf-8")
     text = text.replace("../data/example/", str(ROOT / "data" / "example") + "/")
-    text = text.replace("follow_up:\n", "follow_up:\n  data_cutoff: 2040-01-01\n", 1)
+    text = text.replace("data_cutoff: 2028-08-31", "data_cutoff: 2040-01-01")
     config.write_text(text)
     mean = api.estimate(config).tables["per_unit"].set_index("site")["mean_cost_per_woman"]
     r = api.run_follow_up(config, horizon="10 years", resamples=19, seed=1)
@@ -92,6 +92,22 @@ def test_no_censoring_every_estimator_is_the_estimate(tmp_path: Path) -> None:
         rows = table[table["site"] == site]
         np.testing.assert_allclose(rows["mean_cost"], value, rtol=1e-9)
         assert (rows["censored"] == 0).all()
+
+
+def test_the_example_censors_the_women_admitted_within_three_years_of_the_cut_off() -> None:
+    # configs/rapport.yaml: horizon 36 months = 36 × 365.25/12 = 1095.75 days, cut-off
+    # 2028-08-31. A woman is complete when cut-off − admission ≥ 1095.75 days (no deaths):
+    # counted here from women.csv alone.
+    women = pd.read_csv(ROOT / "data" / "example" / "women.csv", parse_dates=["admission_date"])
+    followed = (pd.Timestamp("2028-08-31") - women["admission_date"]).dt.days
+    complete = int((followed >= 36 * 365.25 / 12).sum())
+    r = api.run_follow_up(ROOT / "configs" / "rapport.yaml", resamples=19, seed=1)
+    btp = _row(r, "all", "btp")
+    assert (btp["complete"], btp["censored"]) == (complete, 300 - complete)
+    assert 0 < complete < 300
+    # every logged cost is within three years of admission, so the available-data mean is
+    # estimate's mean cost per woman (docs/methods.md §16: £679.651136)
+    assert _row(r, "all", "ad")["mean_cost"] == pytest.approx(679.651136, abs=5e-7)
 
 
 def test_ccostr_simulated_history_at_6_years() -> None:

@@ -43,7 +43,7 @@ def test_a_horizon_with_nobody_censored_changes_nothing(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     text = (ROOT / "configs" / "rapport.yaml").read_text(encoding="utf-8")
     text = text.replace("../data/example/", str(ROOT / "data" / "example") + "/")
-    config.write_text(text.replace("follow_up:\n", "follow_up:\n  data_cutoff: 2040-01-01\n", 1))
+    config.write_text(text.replace("data_cutoff: 2028-08-31", "data_cutoff: 2040-01-01"))
     plain = api.run_subgroups(config, by="parity", resamples=19, seed=1)
     within = api.run_subgroups(config, by="parity", horizon="10 years", resamples=19, seed=1)
     for name in ("subgroup_summary", "subgroup_difference", "subgroup_model"):

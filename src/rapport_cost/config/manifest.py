@@ -24,7 +24,9 @@ class Tolerance(Strict):
 class PublishedRun(Strict):
     """The command and inputs that make a published table (paths relative to the manifest)."""
 
-    command: Literal["unit-costs", "estimate", "psa", "bootstrap", "dsa", "scenarios"]
+    command: Literal[
+        "unit-costs", "estimate", "psa", "bootstrap", "dsa", "scenarios", "follow-up", "subgroups"
+    ]
     config: str
     args: dict[str, Any] = {}
 
