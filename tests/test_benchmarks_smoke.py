@@ -24,6 +24,11 @@ BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
             ["--draws", "2000", "--sampling", "mc", "--repeat", "1", "--loop-draws", "5"],
             "psa/floor",
         ),
+        (
+            "bootstrap_scale.py",
+            ["--women", "600", "--resamples", "199", "--repeats", "1"],
+            "speed-up, ordinary BCa vs scipy",
+        ),
     ],
 )
 def test_benchmark_runs_at_a_tiny_size(
