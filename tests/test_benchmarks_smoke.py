@@ -21,7 +21,7 @@ BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
         ("estimate_scale.py", ["--contacts", "3000", "--rounds", "1"], "ratio estimate / peer"),
         (
             "psa_scale.py",
-            ["--draws", "2000", "--sampling", "mc", "--repeat", "1", "--loop-draws", "5"],
+            ["--draws", "2048", "--sampling", "mc", "sobol", "--repeat", "1", "--loop-draws", "5"],
             "psa/floor",
         ),
         (
