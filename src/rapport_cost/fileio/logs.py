@@ -264,10 +264,15 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, Int
         try:
             types = _column_types(columns, logs, typed=True)
             arrow = _read_typed(raw, read_options, parse_options, types)
-            if arrow is None:
-                # a value that does not parse, or not UTF-8 (then Windows-1252, as Excel writes)
-                if logs.encoding == "auto" and _decode_choice(raw[:], "auto") == "cp1252":
-                    read_options = pa_csv.ReadOptions(encoding="cp1252")
+            if (
+                arrow is None
+                and logs.encoding == "auto"
+                and _decode_choice(raw[:], "auto") == "cp1252"
+            ):
+                # not UTF-8: Windows-1252, as Excel writes; numbers and dates typed again
+                read_options = pa_csv.ReadOptions(encoding="cp1252")
+                arrow = _read_typed(raw, read_options, parse_options, types)
+            if arrow is None:  # a value that does not parse: everything as text
                 arrow = pa_csv.read_csv(
                     pa.BufferReader(pa.py_buffer(raw)),
                     read_options=read_options,
