@@ -168,12 +168,32 @@ def _entry_problems(m: FloatArray, names: Sequence[str]) -> list[Problem]:
     return problems
 
 
-def _factor(matrix: FloatArray, names: Sequence[str], method: CorrelationMethod) -> FloatArray:
+def pearson_factor(
+    matrix: FloatArray, names: Sequence[str], method: CorrelationMethod
+) -> FloatArray:
     """Validate a Spearman target and return the lower Cholesky factor the method uses.
 
     Both methods use the factor of the Pearson matrix ``2 sin(π ρ_S / 6)``: the copula
     for its normals, Iman–Conover for its scores (so that the achieved Spearman
     correlation centres on the target). ``method`` only words the message.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (d, d)
+        Spearman targets.
+    names : sequence of str, length d
+        Parameter names, for the messages.
+    method : {"iman_conover", "copula"}
+
+    Returns
+    -------
+    ndarray of shape (d, d)
+        Lower-triangular P with ``P Pᵀ = 2 sin(π ρ_S / 6)``.
+
+    Raises
+    ------
+    ConfigError, ValueError
+        As :func:`check_correlation`.
     """
     m = np.asarray(matrix, dtype=np.float64)
     if m.ndim != 2 or m.shape[0] != m.shape[1] or len(names) != m.shape[0]:
@@ -242,7 +262,7 @@ def check_correlation(
     ValueError
         If the matrix is not square or ``names`` has the wrong length (a caller bug).
     """
-    _factor(matrix, names, method)
+    pearson_factor(matrix, names, method)
 
 
 # --------------------------------------------------------------------------- Iman–Conover
@@ -259,8 +279,25 @@ def _van_der_waerden(n: int) -> FloatArray:
     return scores
 
 
-def _iman_conover(x: FloatArray, p_chol: FloatArray, rng: np.random.Generator) -> FloatArray:
-    """Reorder the columns of ``x`` (n, d) towards the target whose Cholesky factor is given."""
+def iman_conover_factored(
+    x: FloatArray, p_chol: FloatArray, rng: np.random.Generator
+) -> FloatArray:
+    """:func:`iman_conover` with the target given by its factor from :func:`pearson_factor`.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, d)
+        Independent draws.
+    p_chol : ndarray of shape (d, d)
+        Lower Cholesky factor of the Pearson target of the scores.
+    rng : numpy.random.Generator
+        For the score permutations.
+
+    Returns
+    -------
+    ndarray of shape (n, d)
+        Column j a permutation of ``x[:, j]``.
+    """
     n, d = x.shape
     if n <= d:
         msg = (
@@ -331,5 +368,5 @@ def iman_conover(x: FloatArray, target: FloatArray, *, rng: np.random.Generator)
         msg = f"x must have shape (n, d) matching target {np.shape(target)}, got {x.shape}"
         raise ValueError(msg)
     names = [f"column {j}" for j in range(x.shape[1])]
-    p_chol = _factor(target, names, "iman_conover")
-    return _iman_conover(x, p_chol, rng)
+    p_chol = pearson_factor(target, names, "iman_conover")
+    return iman_conover_factored(x, p_chol, rng)

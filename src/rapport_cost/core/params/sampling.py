@@ -49,10 +49,10 @@ from rapport_cost.arrays import FloatArray
 from rapport_cost.core.params.correlation import (
     PD_TOLERANCE,
     CorrelationMethod,
-    _factor,
-    _iman_conover,
     check_correlation,
     iman_conover,
+    iman_conover_factored,
+    pearson_factor,
     pearson_to_spearman,
     spearman_to_pearson,
 )
@@ -216,7 +216,7 @@ class ParameterSampler:
             names = [
                 f"parameter {k + 1} ({self.dists[i].describe()})" for k, i in enumerate(scalar)
             ]
-            _factor(m, names, correlation_method)  # validates the whole matrix
+            pearson_factor(m, names, correlation_method)  # validates the whole matrix
             random = [
                 k for k, i in enumerate(scalar) if not isinstance(self.dists[i], FixedDistribution)
             ]
@@ -224,7 +224,7 @@ class ParameterSampler:
             linked = [random[j] for j in range(len(random)) if np.any(np.delete(sub[j], j) != 0.0)]
             if linked:
                 target = m[np.ix_(linked, linked)]
-                self._chol = _factor(target, [names[k] for k in linked], correlation_method)
+                self._chol = pearson_factor(target, [names[k] for k in linked], correlation_method)
                 self._group = [scalar[k] for k in linked]
         in_group = set(self._group)
         self._independent = [
@@ -286,7 +286,7 @@ class ParameterSampler:
             self._draw_qmc(n, out, copula=copula)
         if self._group and self.correlation_method == "iman_conover":
             cols = [self.slices[i].start for i in self._group]
-            out[:, cols] = _iman_conover(out[:, cols], self._chol, self._score_rng)
+            out[:, cols] = iman_conover_factored(out[:, cols], self._chol, self._score_rng)
         return out
 
     def _draw_mc(self, n: int, out: FloatArray, *, copula: bool) -> None:
