@@ -20,11 +20,12 @@ In one run, for each sampling design:
 * **loop**: a per-draw Python loop over the deterministic estimate path (the engine on a
   one-row Θ), timed on a few hundred draws and extrapolated.
 
-Times are the best of ``--repeat`` runs (the machine may be shared), wall clock and CPU
-(all threads). Then the peak memory that ``tracemalloc`` sees (NumPy reports its buffers
-to it) while ``run_psa`` runs, at ``--draws`` and at ten times as many: the PSA keeps the
-per-draw outputs it summarises and plots (2 quantities × (3 units + all) × 8 bytes = 64
-bytes a draw); everything else must not grow with the draws.
+Times are the best of ``--repeat`` runs, psa and floor interleaved (the machine may be
+shared), wall clock and CPU (all threads). Then the peak memory that ``tracemalloc`` sees
+(NumPy reports its buffers to it) while ``run_psa`` runs, at ``--draws`` and at ten times
+as many (``--memory-factor``): the PSA keeps the per-draw outputs it summarises and plots
+(2 quantities × (3 units + all) × 8 bytes = 64 bytes a draw); everything else must not
+grow with the draws.
 Targets: psa within 1.5× of the floor for lhs and sobol (DESIGN §6: 2×); the memory
 beyond the kept outputs set by the chunk size, not by the draws.
 """
@@ -53,15 +54,16 @@ from rapport_cost.core.params.sampling import ParameterSampler
 U_MIN, U_MAX = 1e-12, 1.0 - 1e-12
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, float]:
-    """Best wall-clock and best CPU seconds of ``repeat`` runs."""
-    wall, cpu = math.inf, math.inf
+def best_of(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, tuple[float, float]]:
+    """Best wall-clock and best CPU seconds of each run, the runs interleaved ``repeat`` times."""
+    best = dict.fromkeys(runs, (math.inf, math.inf))
     for _ in range(repeat):
-        c0, t0 = time.process_time(), time.perf_counter()
-        run()
-        wall = min(wall, time.perf_counter() - t0)
-        cpu = min(cpu, time.process_time() - c0)
-    return wall, cpu
+        for name, run in runs.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            run()
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
+    return best
 
 
 def sampler(built: api.Built, design: core.PsaDesign, sampling: str, n: int) -> ParameterSampler:
@@ -230,12 +232,17 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; best of {args.repeat}")
     api.run_psa(built, draws=chunk, seed=1)  # warm: first-use imports (scipy.stats …)
     for sampling in args.sampling:
-        psa_wall, psa_cpu = best_of(
-            args.repeat, lambda s=sampling: api.run_psa(built, draws=n, seed=1, sampling=s)
+        best = best_of(
+            args.repeat,
+            {
+                "psa": lambda s=sampling: api.run_psa(built, draws=n, seed=1, sampling=s),
+                "floor": lambda s=sampling: floor(design, s, n, chunk),
+            },
         )
-        floor_wall, floor_cpu = best_of(args.repeat, lambda s=sampling: floor(design, s, n, chunk))
+        (psa_wall, psa_cpu), (floor_wall, floor_cpu) = best["psa"], best["floor"]
         k = args.loop_draws
-        t_loop = best_of(1, lambda s=sampling, k=k: loop(built, design, s, k))[0] * n / k
+        loop_run = {"loop": lambda s=sampling, k=k: loop(built, design, s, k)}
+        t_loop = best_of(1, loop_run)["loop"][0] * n / k
         target = ", target <= 1.5" if sampling in ("lhs", "sobol") else ""
         print(
             f"{sampling:>5} {n:,} draws: psa {psa_wall:.2f} s (CPU {psa_cpu:.2f} s), floor "
