@@ -144,15 +144,15 @@ def reader_section(folder: Path, logs_cfg: Logs, rounds: int) -> None:
         )
         runs[f"pandas, contacts {name}"] = lambda p=path, e=name: pd.read_csv(p, encoding=e)
 
+    reported: list[str] = []
+
     def reader_short() -> None:
         try:
             read_log(files["short"], table="contacts", source="short.csv", logs=logs_cfg)
         except LogError as exc:
-            [problem] = exc.problems
-            assert problem.line == row, (problem.line, row)
+            reported[:] = [str(p) for p in exc.problems]
         else:
-            msg = "the short last row was not reported"
-            raise AssertionError(msg)
+            reported[:] = ["nothing reported"]
 
     def pandas_short() -> None:
         try:
@@ -178,7 +178,7 @@ def reader_section(folder: Path, logs_cfg: Logs, rounds: int) -> None:
             f"{a} {best['reader, ' + a][0] / best['pandas, ' + b][0]:.2f}x" for a, b in pairs
         )
     )
-    print(f"  the bad last row is reported as row {row:,} (every value checked, no content)")
+    print(f"  the bad last row (row {row:,}) is reported as: {'; '.join(reported)[:300]}")
 
 
 def main() -> None:
