@@ -186,23 +186,34 @@ def _trailing_breaks(raw: Bytes) -> int:
     return _count_lines(raw[end:])
 
 
+def _is_ascii(raw: Bytes) -> bool:
+    """Every byte below 128 (then the text is valid UTF-8, and Arrow need not check it)."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    step = 1 << 20
+    return all(int(data[i : i + step].max()) < 128 for i in range(0, len(data), step))
+
+
 def _read_typed(
     raw: Bytes,
     read_options: pa_csv.ReadOptions,
     parse_options: pa_csv.ParseOptions,
     types: dict[str, pa.DataType],
+    check_utf8: bool = True,
 ) -> pa.Table | None:
     """The CSV with numbers and dates typed, or ``None`` if a value is not one, or not finite.
 
     Only an empty cell is blank (not "NA", "N/A" or "NULL", which Arrow would take for
-    one by default).
+    one by default). ``check_utf8=False`` skips Arrow's UTF-8 check of the text (for a
+    file known to be ASCII).
     """
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(pa.py_buffer(raw)),
             read_options=read_options,
             parse_options=parse_options,
-            convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[""]),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types, null_values=[""], check_utf8=check_utf8
+            ),
         )
     except pa.ArrowInvalid:
         return None
@@ -263,7 +274,8 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, Int
         scan = pool.submit(_scan, raw)  # beside the parser: both scan the file
         try:
             types = _column_types(columns, logs, typed=True)
-            arrow = _read_typed(raw, read_options, parse_options, types)
+            ascii_only = _is_ascii(raw)
+            arrow = _read_typed(raw, read_options, parse_options, types, not ascii_only)
             if (
                 arrow is None
                 and logs.encoding == "auto"
@@ -289,7 +301,7 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, Int
         lines, quotes = scan.result()
     if quotes % 2:  # a quote never closed reads the rest of the file as one value
         _raise_shape_problems(raw, read_options.encoding, source)
-    frame: pd.DataFrame = arrow.to_pandas(date_as_object=False)
+    frame: pd.DataFrame = arrow.to_pandas(date_as_object=False, split_blocks=True)
     if lines - _trailing_breaks(raw) + 1 == len(frame) + 1:
         return frame, None  # a line for the header and one for each row (blank lines after)
     text = raw[:].decode(read_options.encoding, errors="replace").lstrip("\ufeff")
