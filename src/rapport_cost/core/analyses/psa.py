@@ -20,12 +20,14 @@ The pieces, in the order a run uses them:
   collect them in :class:`PsaOutputs` and may stream them to files.
 * :func:`describe_outputs`: every output's statistics, read by :func:`summary_table`
   (P-6) and :func:`convergence_table` (P-5); :func:`parameter_table` (CHEERS item 22),
-  :func:`correlation_table`, and the ``*_warnings`` functions of P-2, P-5 and P-6.
+  :func:`correlation_table`, and the ``*_warnings`` functions of P-2, P-5 and P-6. They
+  read the draws a block at a time (:mod:`~rapport_cost.core.analyses.draw_stats`): the
+  memory they need beyond the kept outputs does not grow with the number of draws.
 
 Quantiles follow METHODS G-4 (Davison–Hinkley order statistics with normal-quantile
 interpolation): :func:`order_quantiles` gives the numbers of
 :func:`rapport_cost.core.bootstrap.quantiles`, with its interpolation, but selects the few
-order statistics it needs with ``numpy.partition`` instead of sorting a million draws.
+order statistics it needs instead of sorting a million draws.
 """
 
 from __future__ import annotations
