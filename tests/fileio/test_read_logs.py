@@ -238,3 +238,27 @@ def test_a_header_repeated_in_a_workbook_is_reported(tmp_path: Path) -> None:
         read_log(path, table="women", source="w.xlsx", logs=logs)
     [problem] = err.value.problems
     assert (problem.line, problem.field) == (1, "site")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from(["admission_date", "discharge_date"]),
+    st.integers(0, 3),
+    st.one_of(st.sampled_from(ODD_CELLS), st.integers(-3, 200).map(str)),
+)
+def test_a_windows_1252_file_is_judged_alike_by_the_fast_and_the_text_reader(
+    column: str, row: int, value: str
+) -> None:
+    # a women log that is not UTF-8 (an accented value): read typed in Windows-1252, its
+    # date cells must be accepted, blanked or rejected exactly as by the text path
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = _copy(Path(tmp))
+        frame = pd.read_csv(folder / "women.csv", dtype=str, keep_default_na=False)
+        frame.loc[0, "ethnicity"] = "Wh\u00eete"
+        frame.loc[row, column] = value
+        (folder / "women.csv").write_bytes(frame.to_csv(index=False).encode("cp1252"))
+        fast = _outcome(folder / "config.yaml")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(logs_reader, "_read_typed", lambda *_: None)
+            text = _outcome(folder / "config.yaml")
+    assert fast == text

@@ -8,6 +8,11 @@ in validation: Arrow's ``strptime`` would roll 30/02/2025 over to 2 March. Heade
 mapped to canonical names with the config's ``logs.columns``. Readers skip blank lines
 (and a workbook's empty rows), which a spreadsheet counts as rows, so each file also
 carries the spreadsheet row of every row read when the two differ.
+
+CSVs are parsed by Arrow's multi-threaded reader (told that values may hold line breaks
+whenever a file has a quote). A row with too many or too few fields, or a quote never
+closed, is reported with its spreadsheet row and the field counts, never its content
+(:mod:`rapport_cost.fileio.csv_rows`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import io
 import math
 import mmap
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,6 +41,7 @@ from rapport_cost.arrays import IntArray
 from rapport_cost.config import Logs
 from rapport_cost.errors import LogError, Problem
 from rapport_cost.fileio.config_file import display_path
+from rapport_cost.fileio.csv_rows import quoted_records, shape_problems
 
 TABLES = ("contacts", "attendance", "women", "staff_time")
 
@@ -179,23 +186,68 @@ def _trailing_breaks(raw: Bytes) -> int:
     return _count_lines(raw[end:])
 
 
+def _is_ascii(raw: Bytes) -> bool:
+    """Every byte below 128 (then the text is valid UTF-8, and Arrow need not check it)."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    step = 1 << 20
+    return all(int(data[i : i + step].max()) < 128 for i in range(0, len(data), step))
+
+
 def _read_typed(
-    raw: Bytes, read_options: pa_csv.ReadOptions, types: dict[str, pa.DataType]
+    raw: Bytes,
+    read_options: pa_csv.ReadOptions,
+    parse_options: pa_csv.ParseOptions,
+    types: dict[str, pa.DataType],
+    check_utf8: bool = True,
 ) -> pa.Table | None:
     """The CSV with numbers and dates typed, or ``None`` if a value is not one, or not finite.
 
     Only an empty cell is blank (not "NA", "N/A" or "NULL", which Arrow would take for
-    one by default).
+    one by default). ``check_utf8=False`` skips Arrow's UTF-8 check of the text (for a
+    file known to be ASCII).
     """
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(pa.py_buffer(raw)),
             read_options=read_options,
-            convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[""]),
+            parse_options=parse_options,
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types, null_values=[""], check_utf8=check_utf8
+            ),
         )
     except pa.ArrowInvalid:
         return None
     return table if _all_finite(table) else None
+
+
+def _count_quotes(raw: Bytes) -> int:
+    """Number of quote characters (0 without reading the file through when there are none)."""
+    if raw.find(b'"') == -1:
+        return 0
+    data = np.frombuffer(raw, dtype=np.uint8)
+    step = 1 << 18
+    return sum(
+        int(np.count_nonzero(data[i : i + step] == ord('"'))) for i in range(0, len(data), step)
+    )
+
+
+def _scan(raw: Bytes) -> tuple[int, int]:
+    """Line breaks and quote characters of a file (see :func:`_count_lines`)."""
+    return _count_lines(raw), _count_quotes(raw)
+
+
+def _arrow_reason(exc: pa.ArrowInvalid) -> str:
+    """Arrow's message without the row it quotes (it may hold a woman's id)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+    return re.sub(r"(got \d+):.*", r"\1", first)
+
+
+def _raise_shape_problems(raw: Bytes, encoding: str, source: str) -> None:
+    """Raise a :class:`LogError` naming every row whose shape is wrong, if there is one."""
+    problems = shape_problems(raw[:], encoding, source)
+    if problems:
+        msg = f"{len(problems)} problem(s) with the rows of the CSV"
+        raise LogError(msg, problems)
 
 
 def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, IntArray | None]:
@@ -204,6 +256,8 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, Int
     The fast path lets Arrow parse numbers and dates, with only an empty cell as blank
     (not "NA", "N/A" or "NULL"); if any value does not parse, or is not a finite number,
     the file is read again as text, so that validation can say which rows are wrong.
+    A row with too many or too few fields, or a quote never closed (an odd number of
+    quote characters), is located by :func:`~rapport_cost.fileio.csv_rows.shape_problems`.
     Returns the frame and its spreadsheet rows (:func:`spreadsheet_rows`).
     """
     enc = "utf-8" if logs.encoding == "auto" else logs.encoding
@@ -213,31 +267,53 @@ def _read_csv(raw: Bytes, *, source: str, logs: Logs) -> tuple[pd.DataFrame, Int
         raise LogError(msg, [Problem(msg, source, 1, code="empty_file")])
     columns = [c.strip() for c in next(csv.reader([head[0]]))]
     read_options = pa_csv.ReadOptions(encoding="utf8" if enc == "utf-8" else enc)
+    # A quoted value may hold a line break; Arrow's parallel reader splits the file at
+    # line breaks unless told, so it is told whenever the file has a quote.
+    parse_options = pa_csv.ParseOptions(newlines_in_values=raw.find(b'"') != -1)
     with ThreadPoolExecutor(1) as pool:
-        scan = pool.submit(_count_lines, raw)  # beside the parser: both scan the file
+        scan = pool.submit(_scan, raw)  # beside the parser: both scan the file
         try:
-            arrow = _read_typed(raw, read_options, _column_types(columns, logs, typed=True))
-            if arrow is None:
-                # a value that does not parse, or not UTF-8 (then Windows-1252, as Excel writes)
-                if logs.encoding == "auto" and _decode_choice(raw[:], "auto") == "cp1252":
-                    read_options = pa_csv.ReadOptions(encoding="cp1252")
+            types = _column_types(columns, logs, typed=True)
+            ascii_only = _is_ascii(raw)
+            arrow = _read_typed(raw, read_options, parse_options, types, not ascii_only)
+            if (
+                arrow is None
+                and logs.encoding == "auto"
+                and _decode_choice(raw[:], "auto") == "cp1252"
+            ):
+                # not UTF-8: Windows-1252, as Excel writes; numbers and dates typed again
+                read_options = pa_csv.ReadOptions(encoding="cp1252")
+                arrow = _read_typed(raw, read_options, parse_options, types)
+            if arrow is None:  # a value that does not parse: everything as text
                 arrow = pa_csv.read_csv(
                     pa.BufferReader(pa.py_buffer(raw)),
                     read_options=read_options,
+                    parse_options=parse_options,
                     convert_options=pa_csv.ConvertOptions(
                         column_types=_column_types(columns, logs, typed=False),
                         strings_can_be_null=False,
                     ),
                 )
         except pa.ArrowInvalid as exc:
-            msg = f"cannot read as CSV: {exc}"
+            _raise_shape_problems(raw, read_options.encoding, source)
+            msg = f"cannot read as CSV: {_arrow_reason(exc)}"
             raise LogError(msg, [Problem(msg, source, code="csv_syntax")]) from None
-        lines = scan.result()
-    frame: pd.DataFrame = arrow.to_pandas(date_as_object=False)
+        lines, quotes = scan.result()
+    if quotes % 2:  # a quote never closed reads the rest of the file as one value
+        _raise_shape_problems(raw, read_options.encoding, source)
+    frame: pd.DataFrame = arrow.to_pandas(date_as_object=False, split_blocks=True)
     if lines - _trailing_breaks(raw) + 1 == len(frame) + 1:
         return frame, None  # a line for the header and one for each row (blank lines after)
     text = raw[:].decode(read_options.encoding, errors="replace").lstrip("\ufeff")
-    return frame, spreadsheet_rows(text, len(frame))
+    if '"' not in text:
+        return frame, spreadsheet_rows(text, len(frame))
+    # Rows over several lines: the csv module finds them, and checks their quotes (two
+    # quotes left open can pair up across rows and merge them with an even count).
+    rows, problems = quoted_records(text, source)
+    if problems:
+        msg = f"{len(problems)} problem(s) with the rows of the CSV"
+        raise LogError(msg, problems)
+    return frame, rows if rows.size == len(frame) else None
 
 
 def _mapped(path: Path) -> Bytes:

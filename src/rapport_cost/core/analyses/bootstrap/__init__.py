@@ -1,8 +1,8 @@
 """Bootstrap of the mean cost per woman (METHODS §6, B-1 to B-8).
 
 Modules: :mod:`.common` (schemes, codes, results), :mod:`.quantiles`, :mod:`.clusters`
-(jackknife and units), :mod:`.resampling` (the kernels) and :mod:`.intervals`; their public
-names are re-exported here.
+(jackknife and units), :mod:`.sums` (the resample sums of a stratum), :mod:`.resampling`
+(the kernels) and :mod:`.intervals`; their public names are re-exported here.
 
 Pure numerics on arrays: no file access, no printing, and randomness only through a
 ``numpy.random.Generator`` passed as ``rng`` (METHODS G-3).
@@ -19,17 +19,21 @@ Five intervals (B-3): ``"normal"``, ``"percentile"``, ``"basic"``, ``"studentize
 (G-4): the α-quantile is the ((B+1)α)-th order statistic, interpolated on the normal-quantile
 scale when that rank is not an integer (R ``boot``'s ``norm.inter``).
 
-Speed. A resampled mean is a sum of ``n`` values picked by uniform indices, so a chunk of
-resamples is one ``Generator.integers`` call, one ``numpy.take`` and one row sum; no Python
-loop runs per resample. (Drawing multinomial counts and multiplying by the values was ~10×
-slower at n = 20,000: numpy draws the counts as ``n`` binomials per resample.) When one value
-is frequent (typically zero cost), the number of draws that miss it is drawn as a binomial
-and only those draws get indices, which is exact and saves that share of random numbers.
-Memory is bounded by ``chunk_elements``, not by ``n_resamples``. Chunks are grouped in
-tasks of fixed size, each with its own random stream spawned from one ``SeedSequence``
-seeded by ``rng``; tasks may run on several threads and the replicates are identical for any
-number of ``workers``. The jackknife acceleration of a mean has a closed form (B-3), so BCa
-costs nothing beyond the resamples.
+Speed. A resampled mean is a sum of ``n`` values picked by uniform indices; no Python loop
+runs per resample. For the interval methods other than the studentized one only the sums
+are needed, and :mod:`.sums` draws them with few random bits: the most frequent value
+(typically zero cost) and power-of-two blocks of the other women each get a multinomial
+count per resample, and a draw in a block of ``2^b`` women is the low ``b`` bits of a
+16-bit word (four per 64-bit output of the generator, no rejection step); this is exact,
+the same distribution as ``n`` draws with replacement. (Drawing multinomial counts per
+woman and multiplying by the values was ~10× slower at n = 20,000: numpy draws the counts
+as ``n`` binomials per resample.) The studentized interval also needs each resample's sum
+of squares: its resamples are one ``Generator.integers`` call, one ``numpy.take`` and two
+row sums per chunk. Memory is bounded by ``chunk_elements``, not by ``n_resamples``. Chunks
+are grouped in tasks of fixed size, each with its own random stream spawned from one
+``SeedSequence`` seeded by ``rng``; tasks may run on several threads and the replicates
+are identical for any number of ``workers``. The jackknife acceleration of a mean has a
+closed form (B-3), so BCa costs nothing beyond the resamples.
 
 Undefined intervals. An interval that cannot be computed has NaN endpoints and a
 ``reason`` code (:data:`REASONS`). :func:`bootstrap_ci` raises
@@ -60,6 +64,7 @@ from rapport_cost.core.analyses.bootstrap.common import (
     NO_STUDENT_VARIANCE,
     REASONS,
     SCHEMES,
+    SUMS_CHUNK_ELEMENTS,
     W_BCA_FEW_RESAMPLES,
     W_CLUSTERS_BELOW_24,
     W_EXTREME_ORDER,
@@ -101,6 +106,7 @@ __all__ = [
     "NO_STUDENT_VARIANCE",
     "REASONS",
     "SCHEMES",
+    "SUMS_CHUNK_ELEMENTS",
     "W_BCA_FEW_RESAMPLES",
     "W_CLUSTERS_BELOW_24",
     "W_EXTREME_ORDER",

@@ -26,6 +26,9 @@ SCHEMES: tuple[Scheme, ...] = ("ordinary", "stratified", "cluster", "two-stage")
 #: Random draws (resamples × draws per resample) per chunk: one chunk needs two float64/intp
 #: buffers of this size (1 MiB each) per worker. Small chunks stay in cache and run faster.
 CHUNK_ELEMENTS = 1 << 17
+#: Random draws per chunk of the ordinary and stratified sums (:mod:`.sums`), whose work
+#: buffers hold only the draws of one block of women at a time: larger chunks, fewer calls.
+SUMS_CHUNK_ELEMENTS = 1 << 19
 
 # Reason codes of undefined intervals (B-3).
 Z0_INFINITE = "bca_z0_infinite"

@@ -13,7 +13,6 @@ import scipy  # its submodules load on first use (scipy's lazy loading)
 from rapport_cost.arrays import FloatArray
 from rapport_cost.core.analyses.bootstrap.common import (
     ACCELERATION_UNDEFINED,
-    CHUNK_ELEMENTS,
     DENOMINATOR_NONPOSITIVE,
     METHODS,
     NO_STUDENT_VARIANCE,
@@ -269,7 +268,7 @@ def bootstrap_ci(
     fallback: bool = False,
     residuals: Residuals = "same",
     workers: int | None = None,
-    chunk_elements: int = CHUNK_ELEMENTS,
+    chunk_elements: int | None = None,
 ) -> BootstrapInterval:
     """Bootstrap confidence interval of the mean cost per woman (METHODS §6).
 
@@ -337,7 +336,7 @@ def bootstrap_intervals(
     fallback: bool = False,
     residuals: Residuals = "same",
     workers: int | None = None,
-    chunk_elements: int = CHUNK_ELEMENTS,
+    chunk_elements: int | None = None,
 ) -> dict[Method, BootstrapInterval]:
     """Several intervals from one set of replicates, for the B-8 report.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import get_args
 
 import numpy as np
@@ -58,25 +59,54 @@ def quantiles(
 
 def norm_inter(t: FloatArray, p: FloatArray) -> FloatArray:
     """R ``norm.inter`` on sorted values ``t`` of length B."""
-    big_b = t.size
+    return norm_inter_at(lambda i: float(t[i]), t.size, p)
+
+
+def _rank(alpha: float, big_b: int) -> tuple[int, float]:
+    """The D&H rank (B+1)α, snapped to an integer within :data:`_RANK_RTOL`, and its floor."""
+    rk = (big_b + 1) * alpha
+    nearest = round(rk)
+    if abs(rk - nearest) <= _RANK_RTOL * max(1.0, rk):
+        rk = float(nearest)
+    return math.floor(rk), rk
+
+
+def norm_inter_positions(big_b: int, p: FloatArray) -> list[int]:
+    """The 0-based positions of the order statistics :func:`norm_inter_at` reads, sorted."""
+    needed: set[int] = set()
+    for alpha in p.tolist():
+        k, rk = _rank(alpha, big_b)
+        if k <= 0:
+            needed.add(0)
+        elif k >= big_b:
+            needed.add(big_b - 1)
+        elif k == rk:
+            needed.add(k - 1)
+        else:
+            needed.update((k - 1, k))
+    return sorted(needed)
+
+
+def norm_inter_at(value_at: Callable[[int], float], big_b: int, p: FloatArray) -> FloatArray:
+    """R ``norm.inter`` from ``value_at(i)``, the order statistic at 0-based position i of B.
+
+    Only the positions :func:`norm_inter_positions` lists are read, so the values need not
+    all be sorted (e.g. ``numpy.partition`` or a selection in bounded memory).
+    """
     out = np.empty(p.shape)
     for i, alpha in enumerate(p.tolist()):
-        rk = (big_b + 1) * alpha
-        nearest = round(rk)
-        if abs(rk - nearest) <= _RANK_RTOL * max(1.0, rk):
-            rk = float(nearest)
-        k = math.floor(rk)
+        k, rk = _rank(alpha, big_b)
         if k <= 0:
-            out[i] = t[0]
+            out[i] = value_at(0)
         elif k >= big_b:
-            out[i] = t[-1]
+            out[i] = value_at(big_b - 1)
         elif k == rk:
-            out[i] = t[k - 1]
+            out[i] = value_at(k - 1)
         else:
             z = float(scipy.special.ndtri(alpha))
             zk = float(scipy.special.ndtri(k / (big_b + 1)))
             zk1 = float(scipy.special.ndtri((k + 1) / (big_b + 1)))
-            lo, hi = t[k - 1], t[k]
+            lo, hi = value_at(k - 1), value_at(k)
             out[i] = lo + (z - zk) / (zk1 - zk) * (hi - lo)
     return out
 

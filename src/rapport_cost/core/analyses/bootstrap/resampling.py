@@ -24,6 +24,7 @@ from rapport_cost.core.analyses.bootstrap.clusters import (
 from rapport_cost.core.analyses.bootstrap.common import (
     CHUNK_ELEMENTS,
     SCHEMES,
+    SUMS_CHUNK_ELEMENTS,
     W_SHRINKAGE_ZERO,
     BootstrapReplicates,
     Residuals,
@@ -34,13 +35,11 @@ from rapport_cost.core.analyses.bootstrap.common import (
     _n_workers,
     _readonly,
 )
+from rapport_cost.core.analyses.bootstrap.sums import Buffers, plan_stratum, resample_sums
 from rapport_cost.errors import ModelError, Problem
 
 # ------------------------------------------------------------------ chunked engine
 
-#: Split off the most frequent value (e.g. zero cost) when it is at least this share of a
-#: stratum (see ``_split_common``).
-_SPLIT_SHARE = 0.05
 #: Draws per task: one random stream and one unit of work for a thread; fixed so that the
 #: replicates do not depend on the number of workers.
 _TASK_ELEMENTS = 1 << 22
@@ -89,42 +88,29 @@ def _map_chunks(
     return np.concatenate(done, axis=1)
 
 
-def _split_common(xs: FloatArray) -> tuple[float, FloatArray] | None:
-    """The most frequent value and the other values, when the former is worth splitting off.
-
-    Cost data have many tied values (most often zero). A resample of ``n`` draws hits the
-    other values ``K ~ Binomial(n, n_other/n)`` times, and given K those draws are uniform
-    over the other values; the rest are the common value. Drawing K and then only K indices
-    gives exactly the same distribution of the resample sum with fewer random numbers.
-    """
-    values, counts = np.unique(xs, return_counts=True)
-    j = int(np.argmax(counts))
-    if counts[j] < _SPLIT_SHARE * xs.size or counts[j] == xs.size:
-        return None
-    common = float(values[j])
-    return common, xs[xs != common]
-
-
 def _strata_kernel(
     strata: Sequence[FloatArray], studentize: bool
 ) -> Callable[[np.random.Generator, int, int], FloatArray]:
     """Resample within each stratum; rows: total, and Σ_s n_s·s*²_s if studentized.
 
-    With a single stratum this is the ordinary bootstrap.
+    With a single stratum this is the ordinary bootstrap. Without studentizing, only the
+    sums are needed and :func:`~.sums.resample_sums` draws them with fewer random bits.
     """
-    splits = [None if studentize else _split_common(xs) for xs in strata]
+    plans = None if studentize else [plan_stratum(xs) for xs in strata]
+    buffers = Buffers()
 
     def kernel(g: np.random.Generator, _start: int, m: int) -> FloatArray:
         out = np.zeros((2 if studentize else 1, m))
-        for xs, split in zip(strata, splits, strict=True):
+        if plans is not None:
+            for plan in plans:
+                out[0] += resample_sums(g, m, plan, buffers)
+            return out
+        for xs in strata:
             ns = xs.size
-            if split is not None:
-                out[0] += _sum_with_common(g, m, ns, *split)
-                continue
             v = np.take(xs, g.integers(0, ns, size=(m, ns)))
             s = v.sum(axis=1)
             out[0] += s
-            if studentize and ns > 1:
+            if ns > 1:
                 q = np.einsum("ij,ij->i", v, v)
                 var = np.maximum(q - s * s / ns, 0.0) / (ns - 1)
                 # s* = 0 exactly when every resampled value is the same (B-3).
@@ -133,21 +119,6 @@ def _strata_kernel(
         return out
 
     return kernel
-
-
-def _sum_with_common(
-    g: np.random.Generator, m: int, ns: int, common: float, others: FloatArray
-) -> FloatArray:
-    """Sums of ``m`` resamples of ``ns`` draws, split as in :func:`_split_common`."""
-    k = g.binomial(ns, others.size / ns, size=m)
-    k_min, k_max = int(k.min()), int(k.max())
-    v = np.take(others, g.integers(0, others.size, size=(m, k_max)))
-    s: FloatArray = v[:, :k_min].sum(axis=1)
-    if k_max > k_min:
-        # Row b uses only its first k_b draws.
-        tail = v[:, k_min:]
-        s += np.where(np.arange(k_min, k_max) < k[:, None], tail, 0.0).sum(axis=1)
-    return s + (ns - k) * common
 
 
 def _cluster_kernel(
@@ -218,7 +189,7 @@ def bootstrap_replicates(
     studentize: bool = False,
     residuals: Residuals = "same",
     workers: int | None = None,
-    chunk_elements: int = CHUNK_ELEMENTS,
+    chunk_elements: int | None = None,
 ) -> BootstrapReplicates:
     """Resample the mean cost per woman ``n_resamples`` times (METHODS B-2, B-4 to B-6).
 
@@ -249,7 +220,9 @@ def bootstrap_replicates(
         identical for any value.
     chunk_elements
         Random draws per chunk (resamples × draws per resample), bounding memory at about
-        ``16 × chunk_elements`` bytes per worker. Changing it changes the random streams.
+        ``16 × chunk_elements`` bytes per worker; by default :data:`SUMS_CHUNK_ELEMENTS`
+        for the ordinary and stratified schemes without ``studentize``, else
+        :data:`CHUNK_ELEMENTS`. Changing it changes the random streams.
 
     Returns
     -------
@@ -284,6 +257,8 @@ def bootstrap_replicates(
             strata = [xc[codes == s] for s in range(len(labels))]
             n_units = len(labels)
         kernel = _strata_kernel(strata, studentize)
+        if chunk_elements is None:
+            chunk_elements = CHUNK_ELEMENTS if studentize else SUMS_CHUNK_ELEMENTS
         out = _map_chunks(kernel, n_resamples, n, chunk_elements, rng, workers)
         reps = theta + out[0] / n
         se_reps = np.sqrt(out[1]) / n if studentize else None
@@ -336,7 +311,8 @@ def bootstrap_replicates(
         pooled = resid if residuals == "pooled" else None
         kernel = _two_stage_kernel(shrunk_dev, summary.sizes, by_unit, pooled, studentize)
         per_resample = n + k
-    out = _map_chunks(kernel, n_resamples, per_resample, chunk_elements, rng, workers)
+    chunk = CHUNK_ELEMENTS if chunk_elements is None else chunk_elements
+    out = _map_chunks(kernel, n_resamples, per_resample, chunk, rng, workers)
     reps = theta + out[0] / out[1]
     se_reps = np.sqrt(out[2]) / out[1] if studentize else None
     return BootstrapReplicates(

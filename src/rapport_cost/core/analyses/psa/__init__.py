@@ -26,7 +26,8 @@ their public names are re-exported here. The pieces, in the order a run uses the
 Quantiles follow METHODS G-4 (Davison–Hinkley order statistics with normal-quantile
 interpolation): :func:`order_quantiles` gives the numbers of
 :func:`rapport_cost.core.bootstrap.quantiles`, with its interpolation, but selects the few
-order statistics it needs with ``numpy.partition`` instead of sorting a million draws.
+order statistics it needs (a block at a time, :mod:`~rapport_cost.core.analyses.draw_stats`)
+instead of sorting a million draws.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from rapport_cost.arrays import FloatArray, IntArray
-from rapport_cost.core.analyses.bootstrap import norm_inter
+from rapport_cost.core.analyses import draw_stats
+from rapport_cost.core.analyses.bootstrap.quantiles import norm_inter_at, norm_inter_positions
+from rapport_cost.core.analyses.draw_stats import order_statistics
 from rapport_cost.core.analyses.psa.settings import DIVERGENCE, LEVELS, N_BATCHES, QUANTITIES
 from rapport_cost.core.analyses.psa.simulation import PsaOutputs
 from rapport_cost.errors import ModelError
@@ -23,9 +25,11 @@ def order_quantiles(x: FloatArray, probs: Sequence[float] | FloatArray) -> Float
     """Quantiles of ``x`` with the convention of METHODS G-4, by selection instead of sorting.
 
     The same numbers as :func:`rapport_cost.core.bootstrap.quantiles` (whose
-    interpolation it uses), in O(N): the (B+1)p-th order statistic, interpolated on the
+    interpolation it uses): the (B+1)p-th order statistic, interpolated on the
     normal-quantile scale when the rank is not an integer, needs only the order statistics
-    ⌊(B+1)p⌋ and its neighbour, which ``numpy.partition`` puts in place.
+    ⌊(B+1)p⌋ and its neighbour, which
+    :func:`~rapport_cost.core.analyses.draw_stats.order_statistics` finds exactly in bounded
+    memory instead of sorting a million draws.
 
     Parameters
     ----------
@@ -47,12 +51,9 @@ def order_quantiles(x: FloatArray, probs: Sequence[float] | FloatArray) -> Float
     b = x.size
     if b == 0:
         return np.full(p.shape, np.nan)
-    k = np.floor((b + 1) * p).astype(np.intp)
-    # The interpolation reads the order statistics k and k + 1 (1-based), or one of them
-    # when the rank is an integer (possibly after snapping up to k + 1), or the minimum or
-    # maximum when the rank is outside [1, B]: positions k - 1 and k (0-based), clipped.
-    kth = np.unique(np.clip(np.concatenate([k - 1, k]), 0, b - 1))
-    return np.asarray(norm_inter(np.partition(x, kth), p), dtype=np.float64)
+    positions = norm_inter_positions(b, p)
+    values = dict(zip(positions, order_statistics(x, positions).tolist(), strict=True))
+    return norm_inter_at(values.__getitem__, b, p)
 
 
 def batch_quantile_mcse(
@@ -115,16 +116,18 @@ def output_stats(x: FloatArray) -> OutputStats:
     """Statistics of one output's draws ``x`` of shape (N,), in draw order.
 
     NaN throughout when ``x`` is empty or has a non-finite value (see
-    :func:`check_outputs`).
+    :func:`check_outputs`). Every statistic is read a block at a time
+    (:mod:`~rapport_cost.core.analyses.draw_stats`), so the extra memory does not grow
+    with N; the numbers are those of the whole-array NumPy calls.
     """
     n = x.size
-    if n == 0 or not np.all(np.isfinite(x)):
+    if n == 0 or draw_stats.count_nonfinite(x):
         return OutputStats(*(math.nan,) * 9, constant=False)
-    mean = float(x.mean())
-    sd = float(x.std(ddof=1)) if n > 1 else math.nan
+    mean = draw_stats.mean(x)
+    sd = math.sqrt(draw_stats.variance(x, ddof=1)) if n > 1 else math.nan
     q025, median, q975 = (float(v) for v in order_quantiles(x, LEVELS))
     half = n // 2
-    half_mean = float(x[:half].mean()) if half > 0 else math.nan
+    half_mean = draw_stats.mean(x[:half]) if half > 0 else math.nan
     mq025, mq975 = (float(v) for v in batch_quantile_mcse(x, (LEVELS[0], LEVELS[2])))
     return OutputStats(
         mean=mean,
@@ -143,7 +146,7 @@ def output_stats(x: FloatArray) -> OutputStats:
 def describe_outputs(outputs: PsaOutputs) -> list[list[OutputStats]]:
     """:func:`output_stats` of every output: ``[quantity][site]`` in :data:`QUANTITIES` order.
 
-    Two outputs at a time: ``numpy.partition``, most of the work, lets go of the GIL.
+    Two outputs at a time: NumPy lets go of the GIL in the work on each block.
     """
     with ThreadPoolExecutor(2) as pool:
         return [list(pool.map(output_stats, outputs.output(q))) for q in QUANTITIES]
@@ -170,7 +173,7 @@ def check_outputs(outputs: PsaOutputs, deterministic: FloatArray, labels: Sequen
         for j, (site, row) in enumerate(zip(labels, outputs.output(quantity), strict=True)):
             if not math.isfinite(float(deterministic[q, j])):
                 continue
-            bad = int(np.count_nonzero(~np.isfinite(row)))
+            bad = draw_stats.count_nonfinite(row)
             if bad:
                 msg = (
                     f"{bad} of {outputs.n_draws} PSA draws gave a non-finite {quantity} for "
@@ -340,12 +343,21 @@ def running_mean(x: FloatArray, n_points: int = 2000) -> tuple[IntArray, FloatAr
     if big_n == 0:
         empty = np.empty(0)
         return np.empty(0, dtype=np.intp), empty, empty
-    # Sums of deviations from the overall mean: no cancellation in the running variance.
-    d = x - x.mean()
-    s1 = np.cumsum(d)
-    s2 = np.cumsum(d * d)
     n = np.unique(np.geomspace(1, big_n, num=min(n_points, big_n)).round().astype(np.intp))
-    s1n, s2n = s1[n - 1], s2[n - 1]
-    mean = x.mean() + s1n / n
+    # Sums of deviations from the overall mean: no cancellation in the running variance.
+    # A block at a time, each cumulative sum carried on from the last (the same additions,
+    # in the same order, as one cumulative sum of all N).
+    centre = draw_stats.mean(x)
+    s1n, s2n = np.empty(n.size), np.empty(n.size)
+    carry1 = carry2 = 0.0
+    step = draw_stats.BLOCK
+    for start in range(0, big_n, step):
+        d = x[start : start + step] - centre
+        c1 = np.cumsum(np.concatenate([[carry1], d]))[1:]
+        c2 = np.cumsum(np.concatenate([[carry2], d * d]))[1:]
+        here = (n > start) & (n <= start + d.size)
+        s1n[here], s2n[here] = c1[n[here] - 1 - start], c2[n[here] - 1 - start]
+        carry1, carry2 = float(c1[-1]), float(c2[-1])
+    mean = centre + s1n / n
     var = np.divide(s2n - s1n * s1n / n, n - 1, out=np.zeros(n.size), where=n > 1)
     return n, mean, np.sqrt(np.maximum(var, 0.0) / n)
