@@ -55,7 +55,6 @@ from rapport_cost.api.base import (
 from rapport_cost.api.draws import STREAMS, Streams, streams
 from rapport_cost.api.plots import bootstrap_histogram, png
 from rapport_cost.api.psa import Progress
-from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray
 from rapport_cost.config import BootstrapSettings, CostingConfig
 from rapport_cost.core.analyses import bootstrap as core
@@ -349,7 +348,5 @@ def _args_out(opts: Options, st: Streams) -> dict[str, Any]:
         "draws": opts.draws,
     }
 
-
-register_runner("bootstrap", bootstrap)
 
 __all__ = ["bootstrap"]

@@ -20,7 +20,6 @@ from rapport_cost.api.base import (
     model_result,
 )
 from rapport_cost.api.plots import tornado_writer, two_way_writer
-from rapport_cost.api.reproduce import register_runner
 from rapport_cost.config import (
     CostingConfig,
 )
@@ -227,6 +226,3 @@ def dsa(
             "vary": [vary] if isinstance(vary, str) else list(vary),
         },
     )
-
-
-register_runner("dsa", dsa)

@@ -18,7 +18,6 @@ from rapport_cost.api.base import (
     site_women,
 )
 from rapport_cost.api.follow_up import follow_up_line
-from rapport_cost.api.reproduce import register_runner
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.prices.terms import staff_costs
 from rapport_cost.core.publish.tables import (
@@ -126,7 +125,3 @@ def estimate(config: ConfigArg | Prepared | Built = None, *, by: Sequence[str] =
         args={"config": config_arg(built.prep.loaded), "by": list(by)},
         site_women=site_women(built),
     )
-
-
-register_runner("unit-costs", unit_costs)
-register_runner("estimate", estimate)

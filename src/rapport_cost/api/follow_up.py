@@ -38,7 +38,6 @@ from rapport_cost.api.base import (
 )
 from rapport_cost.api.draws import STREAMS, streams
 from rapport_cost.api.plots import cumulative_cost_writer
-from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import BoolArray, IntArray, StrArray, Vector
 from rapport_cost.config import FollowUp, describe_days, parse_duration
 from rapport_cost.core.analyses import follow_up as fu
@@ -656,6 +655,3 @@ def follow_up_line(built: Built) -> str | None:
         "months across the women, so the mean cost per woman mixes lengths of follow-up; "
         "`rapport-cost follow-up` gives the mean within a horizon (e.g. 24 months)"
     )
-
-
-register_runner("follow-up", run_follow_up)

@@ -31,7 +31,6 @@ from rapport_cost.api.base import (
 )
 from rapport_cost.api.draws import STREAMS, psa_chunks, streams
 from rapport_cost.api.plots import png, psa_histogram, psa_running_mean
-from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray
 from rapport_cost.core.analyses import psa as core
 from rapport_cost.core.analyses.bootstrap import quantiles
@@ -339,6 +338,3 @@ def run_psa(
         },
         site_women=site_women(built),
     )
-
-
-register_runner("psa", run_psa)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,21 +23,29 @@ from rapport_cost.fileio.published import (
     resolved_args,
 )
 
-#: The API function behind each command a published table or an output folder can name;
-#: every command's module registers its own (``rapport_cost.api`` imports them all).
-RUNNERS: dict[str, Callable[..., Result]] = {}
-
-
-def register_runner(command: str, runner: Callable[..., Result]) -> None:
-    """Let ``reproduce`` re-run ``command`` (the analysis modules register themselves)."""
-    RUNNERS[command] = runner
+#: The API function behind each command a published table or an output folder can name,
+#: as (module of ``rapport_cost.api``, function): imported when a run needs it.
+RUNNERS: dict[str, tuple[str, str]] = {
+    "unit-costs": ("estimate", "unit_costs"),
+    "estimate": ("estimate", "estimate"),
+    "psa": ("psa", "run_psa"),
+    "bootstrap": ("bootstrap", "bootstrap"),
+    "dsa": ("dsa", "dsa"),
+    "scenarios": ("scenarios", "scenarios"),
+    "follow-up": ("follow_up", "run_follow_up"),
+    "subgroups": ("subgroups", "run_subgroups"),
+}
 
 
 def _run(command: str, config: Path | None, args: dict[str, Any]) -> Result:
-    runner = RUNNERS.get(command)
-    if runner is None:
+    where = RUNNERS.get(command)
+    if where is None:
         msg = f"reproduce cannot run {command!r} (it knows {', '.join(sorted(RUNNERS))})"
         raise UsageError(msg, [Problem(msg)])
+    module, name = where
+    runner: Callable[..., Result] = getattr(
+        importlib.import_module(f"rapport_cost.api.{module}"), name
+    )
     return runner(config, **args)
 
 

@@ -28,7 +28,6 @@ from rapport_cost.api.base import (
     model_result,
     prepare,
 )
-from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import Vector
 from rapport_cost.config import (
     CostingConfig,
@@ -457,6 +456,3 @@ def scenarios(
             "site": site,
         },
     )
-
-
-register_runner("scenarios", scenarios)

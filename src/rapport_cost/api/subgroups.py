@@ -33,7 +33,6 @@ from rapport_cost.api.base import (
 from rapport_cost.api.draws import STREAMS, streams
 from rapport_cost.api.follow_up import check_cohorts, cohort_from_logs, settings_of
 from rapport_cost.api.plots import forest_writer
-from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import Matrix, Vector
 from rapport_cost.core.analyses import follow_up as fu
 from rapport_cost.core.analyses.follow_up.estimators import cost_sums
@@ -210,6 +209,3 @@ def run_subgroups(
     )
     out.disclosure = disclosure
     return out
-
-
-register_runner("subgroups", run_subgroups)
