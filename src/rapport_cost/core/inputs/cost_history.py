@@ -18,7 +18,6 @@ column, and raised at once as a :class:`~rapport_cost.errors.LogError` (exit cod
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from rapport_cost.arrays import BoolArray, FloatArray, IntArray, ObjArray, Vector
+from rapport_cost.core.inputs.cells import nonnegative_numbers, text_cells
 from rapport_cost.errors import LogError, Problem
 
 #: The columns of a cost history, in ccostr's order.
@@ -71,47 +71,11 @@ class CostHistory:
         return int(self.surv.size)
 
 
-def _text(col: pd.Series[Any]) -> tuple[ObjArray, BoolArray]:
-    """A column as stripped text, and where it is blank."""
-    missing = col.isna().to_numpy()
-    text = col.astype(str).str.strip().to_numpy(dtype=object)
-    text[missing] = ""
-    return text, missing | (text == "")
-
-
-def _numbers(
-    col: pd.Series[Any], name: str, source: str, rows: IntArray, problems: list[Problem]
-) -> tuple[FloatArray, BoolArray]:
-    """A column of finite numbers ≥ 0; every bad cell added to ``problems``. (values, ok)."""
-    text, blank = _text(col)
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        parsed = pd.to_numeric(pd.Series(text, dtype=object).mask(blank), errors="coerce")
-        values = np.asarray(parsed, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        ok = ~blank & np.isfinite(values) & (values >= 0)
-    code = "bad_cost" if name == "cost" else "bad_number"
-    for i in np.flatnonzero(~ok).tolist():
-        v, t = float(values[i]), str(text[i])
-        if blank[i]:
-            problems.append(Problem("is missing (required)", source, int(rows[i]), name, "missing"))
-            continue
-        if math.isnan(v):
-            message = f"must be a number >= 0, got {t!r}"
-        elif math.isinf(v):
-            message = f"must be a finite number >= 0, got {t!r}"
-        else:
-            message = f"must be >= 0, got {t!r}"
-        problems.append(Problem(message, source, int(rows[i]), name, code))
-    return values, ok
-
-
 def _delta(
     col: pd.Series[Any], source: str, rows: IntArray, problems: list[Problem]
 ) -> tuple[FloatArray, BoolArray]:
     """``delta`` as 0/1; anything else (blank, text, 2, 0.5) added to ``problems``."""
-    text, blank = _text(col)
+    text, blank = text_cells(col)
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -205,17 +169,17 @@ def validate_cost_history(
     if problems:
         msg = f"{len(problems)} problem(s) in {source}"
         raise LogError(msg, problems)
-    ids, id_blank = _text(frame["id"])
+    ids, id_blank = text_cells(frame["id"])
     for i in np.flatnonzero(id_blank).tolist():
         problems.append(Problem("is missing (required)", source, int(row[i]), "id", "missing"))
     codes, _ = pd.factorize(pd.Series(ids, dtype=object).mask(id_blank))
     person = np.asarray(codes, dtype=np.intp)  # −1 for a blank id
-    start, start_ok = _numbers(frame["start"], "start", source, row, problems)
-    stop, stop_ok = _numbers(frame["stop"], "stop", source, row, problems)
-    cost, _ = _numbers(frame["cost"], "cost", source, row, problems)
-    surv, surv_ok = _numbers(frame["surv"], "surv", source, row, problems)
+    start, start_ok = nonnegative_numbers(frame["start"], "start", source, row, problems)
+    stop, stop_ok = nonnegative_numbers(frame["stop"], "stop", source, row, problems)
+    cost, _ = nonnegative_numbers(frame["cost"], "cost", source, row, problems, "bad_cost")
+    surv, surv_ok = nonnegative_numbers(frame["surv"], "surv", source, row, problems)
     delta, delta_ok = _delta(frame["delta"], source, row, problems)
-    text = {name: _text(frame[name])[0] for name in ("start", "stop", "delta", "surv")}
+    text = {name: text_cells(frame[name])[0] for name in ("start", "stop", "delta", "surv")}
     for i in np.flatnonzero(start_ok & stop_ok & (start > stop)).tolist():
         message = f"must be >= start ({text['start'][i]}), got {str(text['stop'][i])!r}"
         problems.append(Problem(message, source, int(row[i]), "stop", "stop_before_start"))

@@ -9,16 +9,15 @@ row and column; ids are never quoted.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from rapport_cost.arrays import FloatArray, IntArray, StrArray
+from rapport_cost.core.inputs.cells import nonnegative_numbers, text_cells
 from rapport_cost.errors import InputError, Problem
 
 #: Columns of a costs table that are not subgroups.
@@ -48,40 +47,6 @@ class WomenCosts:
         if self.sites is not None:
             return self.sites
         return np.full(self.costs.size, "all")
-
-
-def _text_column(col: pd.Series[Any]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
-    """A column as stripped text, and where it is blank (missing)."""
-    missing = col.isna().to_numpy()
-    text = col.astype(str).str.strip().to_numpy(dtype=object)
-    text[missing] = ""
-    return text, missing | (text == "")
-
-
-def _cost_values(
-    col: pd.Series[Any], source: str, rows: IntArray, problems: list[Problem]
-) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """``total_cost`` as numbers; every bad cell added to ``problems``. Returns (values, ok)."""
-    text, blank = _text_column(col)
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        parsed = pd.to_numeric(pd.Series(text, dtype=object).mask(blank), errors="coerce")
-        values = np.asarray(parsed, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        ok = ~blank & np.isfinite(values) & (values >= 0)
-    for i in np.flatnonzero(~ok).tolist():
-        v, t = float(values[i]), str(text[i])
-        if blank[i]:
-            message = "is missing (required)"
-        elif math.isnan(v):
-            message = f"must be a number >= 0, got {t!r}"
-        elif math.isinf(v):
-            message = f"must be a finite number >= 0, got {t!r}"
-        else:
-            message = f"must be >= 0, got {t!r}"
-        problems.append(Problem(message, source, int(rows[i]), "total_cost", code="bad_cost"))
-    return values, ok
 
 
 def women_from_table(
@@ -117,7 +82,9 @@ def women_from_table(
         msg = f"{len(problems)} problem(s) in {source}"
         raise InputError(msg, problems)
     n = len(frame)
-    values, cost_ok = _cost_values(frame["total_cost"], source, row, problems)
+    values, cost_ok = nonnegative_numbers(
+        frame["total_cost"], "total_cost", source, row, problems, "bad_cost"
+    )
     problems += _id_problems(frame["woman_id"], source, row)
     sites: StrArray | None = None
     order: tuple[str, ...] = ()
@@ -137,7 +104,7 @@ def women_from_table(
         raise InputError(msg, problems)
     assert bool(cost_ok.all())
     subgroups = pd.DataFrame(
-        {c: _text_column(frame[c])[0].astype(str) for c in subgroup_columns}, index=range(n)
+        {c: text_cells(frame[c])[0].astype(str) for c in subgroup_columns}, index=range(n)
     )
     return WomenCosts(values.astype(np.float64), sites, order, subgroups, source, row)
 
@@ -175,7 +142,7 @@ def _column_problems(
 
 def _id_problems(col: pd.Series[Any], source: str, row: IntArray) -> list[Problem]:
     """Blank and duplicate ids, each at its row (never quoting the id)."""
-    ids, id_blank = _text_column(col)
+    ids, id_blank = text_cells(col)
     # Codes in order of first appearance, -1 for blanks; the first row of each id.
     codes, _ = pd.factorize(pd.Series(ids, dtype=object).mask(id_blank))
     seen, at = np.unique(codes, return_index=True)
@@ -204,7 +171,7 @@ def _sites(
     col: pd.Series[Any], source: str, row: IntArray
 ) -> tuple[StrArray, tuple[str, ...], list[Problem]]:
     """Each woman's site, the sites in order of appearance, and blank or reserved names."""
-    text, blank = _text_column(col)
+    text, blank = text_cells(col)
     problems = [
         Problem("is missing (required)", source, int(row[i]), "site")
         for i in np.flatnonzero(blank).tolist()
