@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +60,8 @@ def _parse_field(field: str | None) -> DocPath:
 def display_path(path: Path) -> str:
     """A path as short as possible for messages: relative to the working folder if inside it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        # realpath, not resolve(): a symbolic-link loop is shown as given, not an error
+        return str(Path(os.path.realpath(path)).relative_to(os.path.realpath(Path.cwd())))
     except ValueError:
         return str(path)
 
@@ -70,25 +72,30 @@ def load_config(path: Path | str | None = None) -> LoadedConfig:
     Raises
     ------
     ConfigError
-        With every problem in the file, each with its line and dotted field.
+        With every problem in the file, each with its line and dotted field: those of
+        the YAML (duplicate keys, refused tags, unreadable values) with the others.
     """
     cfg_path = Path(path) if path is not None else default_config_path()
     source = str(path) if path is not None else display_path(cfg_path)
-    document, raw_bytes = read_yaml(cfg_path, source=source)
+    document, raw_bytes = read_yaml(cfg_path, source=source, lenient=True)
     return config_from_document(document, cfg_path, source, hashlib.sha256(raw_bytes).hexdigest())
 
 
 def config_from_document(
     document: YamlDocument, path: Path, source: str, sha256: str
 ) -> LoadedConfig:
-    """Validate a parsed document (also used for scenario variants of a config)."""
+    """Validate a parsed document (also used for scenario variants of a config).
+
+    The document's own problems (:attr:`YamlDocument.problems`) are reported with the
+    validation's.
+    """
     cfg, problems = validate_config(document.data)
-    if cfg is None:
-        located = [
-            Problem(p.message, source, document.line_of(doc_path), p.field or None, p.code)
-            for doc_path, p in problems
-        ]
-        located.sort(key=lambda p: p.line or 0)
-        msg = f"{len(located)} problem(s) in {source}"
-        raise ConfigError(msg, located)
+    located = [
+        Problem(p.message, source, document.line_of(doc_path), p.field or None, p.code)
+        for doc_path, p in problems
+    ]
+    found = document.together(zip((d for d, _ in problems), located, strict=True))
+    if cfg is None or found:
+        msg = f"{len(found)} problem(s) in {source}"
+        raise ConfigError(msg, found)
     return LoadedConfig(cfg, path, source, document, sha256)
