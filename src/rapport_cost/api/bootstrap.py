@@ -57,6 +57,7 @@ from rapport_cost.api.base import (
     whole_number,
 )
 from rapport_cost.api.estimate import policy_notes, woman_component_costs
+from rapport_cost.api.limits import check_bootstrap
 from rapport_cost.api.psa import STREAMS, Progress, figure, png, psa_sampler
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray, IntArray, StrArray
@@ -901,6 +902,7 @@ def bootstrap(
         ]
 
     rows = _rows(women, opts.scheme, opts.by)
+    check_bootstrap(opts.n_replicates, len(rows), joint=opts.with_psa, built=built)
     clusters, cluster_notes = _clusters(women, opts.level)
     row_notes = _Warnings([*notes, *cluster_notes])
     if opts.with_psa:

@@ -26,6 +26,7 @@ from rapport_cost.api.base import (
     whole_number,
 )
 from rapport_cost.api.estimate import policy_notes, site_women
+from rapport_cost.api.limits import check_psa
 from rapport_cost.api.reproduce import register_runner
 from rapport_cost.arrays import FloatArray
 from rapport_cost.core.analyses import psa as core
@@ -169,6 +170,7 @@ def run_psa(
     settings = cfg.psa
     n_draws = int(settings.draws if draws is None else draws)
     chunk = int(settings.chunk_size if chunk_size is None else chunk_size)
+    check_psa(built, n_draws, chunk)
     design_sampling: Sampling = settings.sampling if sampling is None else sampling  # type: ignore[assignment]
     method: CorrelationMethod = settings.correlation_method
     if seed is None:

@@ -32,6 +32,7 @@ from rapport_cost.api.base import (
     whole_number,
 )
 from rapport_cost.api.estimate import site_women
+from rapport_cost.api.limits import check_draws, check_grid
 from rapport_cost.api.psa import STREAMS as PSA_STREAMS
 from rapport_cost.api.psa import psa_sampler
 from rapport_cost.api.reproduce import register_runner
@@ -342,6 +343,7 @@ def dsa(
         ``tornado.png`` (and ``two_way.png``).
     """
     built = _built(config)
+    check_grid(built, points)
     _check_output(built, output, site)
     if top < 1:
         msg = f"--top must be >= 1, got {top}"
@@ -898,6 +900,7 @@ def scale_up(
     if draws is not None:
         draws = whole_number(draws, "--draws", 2)
     seed = seed_number(seed)
+    check_draws(built, draws)
     usage = built.usage
     stated = {k: s.admissions for k, s in cfg.sites.items()}
     study_adm = study_admissions(usage, stated)
