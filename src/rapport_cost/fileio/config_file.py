@@ -7,9 +7,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapport_cost.config import CostingConfig, validate_config
+from rapport_cost.config import CostingConfig, plausibility, validate_config
 from rapport_cost.errors import ConfigError, Problem
 from rapport_cost.fileio.bundled import default_config_path
+from rapport_cost.fileio.reference import nhscii_years
 from rapport_cost.fileio.yaml_file import DocPath, YamlDocument, read_yaml
 
 
@@ -22,6 +23,9 @@ class LoadedConfig:
     source: str
     document: YamlDocument
     sha256: str
+    warnings: tuple[str, ...] = ()
+    """Values that may be right but are unusual (:mod:`rapport_cost.config.plausibility`),
+    each located (``file:line: field: message``), for the output's warnings."""
 
     @property
     def folder(self) -> Path:
@@ -87,9 +91,10 @@ def config_from_document(
     """Validate a parsed document (also used for scenario variants of a config).
 
     The document's own problems (:attr:`YamlDocument.problems`) are reported with the
-    validation's.
+    validation's; the price year is checked against the bundled NHSCII's years.
     """
-    cfg, problems = validate_config(document.data)
+    years = nhscii_years()
+    cfg, problems = validate_config(document.data, price_years=years)
     located = [
         Problem(p.message, source, document.line_of(doc_path), p.field or None, p.code)
         for doc_path, p in problems
@@ -98,4 +103,9 @@ def config_from_document(
     if cfg is None or found:
         msg = f"{len(found)} problem(s) in {source}"
         raise ConfigError(msg, found)
-    return LoadedConfig(cfg, path, source, document, sha256)
+    _, unusual = plausibility(document.data, price_years=years)
+    warnings = tuple(
+        str(Problem(p.message, source, document.line_of(doc_path), p.field or None, p.code))
+        for doc_path, p in unusual
+    )
+    return LoadedConfig(cfg, path, source, document, sha256, warnings)

@@ -37,6 +37,7 @@ import pandas as pd
 from rapport_cost.arrays import IntArray, Matrix, Vector
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.inputs.logs import CleanLogs
+from rapport_cost.core.inputs.plausible import check_admissions
 from rapport_cost.core.prices.terms import PriceTerms, ProgrammeTerms
 from rapport_cost.errors import ConfigError, Problem
 
@@ -306,9 +307,11 @@ def build_usage(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> Usage
     Raises
     ------
     ConfigError
-        If miles are logged but there is no mileage resource priced per mile.
+        If miles are logged but there is no mileage resource priced per mile, or a unit
+        states fewer admissions than it has women.
     """
     c, women = logs.contacts, logs.women
+    check_admissions({k: s.admissions for k, s in cfg.sites.items()}, women["site"])
     n_c, n_w = len(c), len(women)
     sites = tuple(cfg.sites) if cfg.sites else tuple(dict.fromkeys(women["site"]))
     type_names = [*cfg.contact_types, PROGRAMME_ROW, NON_CONTACT_ROW]
