@@ -8,6 +8,7 @@ between 2014/15 (its base) and 2024/25.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -195,3 +196,14 @@ def test_validate_runs_the_checks_of_psa(case: Path) -> None:
     validate = invoke(["validate", "-c", str(path)], code=1)
     assert "positive definite" in psa.stderr
     assert "positive definite" in validate.stderr
+
+
+def test_a_warning_is_counted_in_the_output(case: Path, tmp_path: Path) -> None:
+    path = _config(case, "discounting: {rate: 0.035,", "discounting: {rate: 0.2,")
+    doc = json.loads(invoke(["estimate", "-c", str(path), "-f", "json"], code=0).stdout)
+    assert any("discounting.rate: 0.2 is unusual" in w for w in doc["warnings"])
+    invoke(["estimate", "-c", str(path), "-o", str(tmp_path / "out")], code=0)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert any("discounting.rate: 0.2 is unusual" in w for w in manifest["warnings"])
+    result = invoke(["validate", "-c", str(path)], code=0)
+    assert "(1 warning(s))" in result.stderr

@@ -21,6 +21,7 @@ from rapport_cost.cli.app import (
     app,
     check_tables,
     emit,
+    load_config,
     output_options,
     render,
     run,
@@ -46,8 +47,9 @@ def unit_costs_command(
     """The PSSRU staff cost build-up per role: each component, cost per working and contact hour."""
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
-        emit(api.unit_costs(config), dest, quiet=quiet)
+        loaded = load_config(config)
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=loaded.files())
+        emit(api.unit_costs(loaded), dest, quiet=quiet, loaded=loaded)
 
     run(action, debug=debug)
 
@@ -73,11 +75,12 @@ def estimate(
     """Micro-costing from the activity logs: per-unit and per-woman cost tables."""
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
-        result = api.estimate(config, by=by or [])
+        loaded = load_config(config)
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=loaded.files())
+        result = api.estimate(loaded, by=by or [])
         check_tables(result, show or [])
         terminal = ["per_unit", *(f"by_{c}" for c in by or [])]
-        emit(result, dest, quiet=quiet, show=show, terminal=terminal)
+        emit(result, dest, quiet=quiet, show=show, terminal=terminal, loaded=loaded)
 
     run(action, debug=debug)
 

@@ -1,5 +1,7 @@
 """The console-script entry point: the app with every command registered."""
 
+import sys
+
 from rapport_cost.cli import (
     bootstrap,  # noqa: F401 - registers bootstrap
     costing,  # noqa: F401 - registers the commands
@@ -8,9 +10,15 @@ from rapport_cost.cli import (
     reproduce,  # noqa: F401 - registers reproduce
     sensitivity,  # noqa: F401 - registers dsa, scenarios, scale-up
 )
-from rapport_cost.cli.app import app
+from rapport_cost.cli.app import app, stopped
+from rapport_cost.fileio.interrupts import Interrupted, handle_signals
 
 
 def main() -> None:
-    """Run ``rapport-cost``."""
-    app()
+    """Run ``rapport-cost``; SIGINT and SIGTERM exit 130 and 143 even while it starts."""
+    try:
+        with handle_signals():
+            app()
+    except Interrupted as exc:
+        stopped(exc)
+        sys.exit(exc.exit_code)

@@ -17,6 +17,7 @@ from rapport_cost.cli.app import (
     api,
     app,
     emit,
+    load_config,
     output_options,
     render,
     run,
@@ -59,16 +60,17 @@ def psa(
     """
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
+        loaded = load_config(config)
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=loaded.files())
         with render.progress_bar("PSA", quiet=quiet) as progress:
             result = api.run_psa(
-                config,
+                loaded,
                 draws=draws,
                 seed=seed,
                 sampling=sampling,
                 progress=progress,
                 out_draws=dest.folder,
             )
-        emit(result, dest, quiet=quiet, terminal=["psa_summary"])
+        emit(result, dest, quiet=quiet, terminal=["psa_summary"], loaded=loaded)
 
     run(action, debug=debug)

@@ -13,6 +13,9 @@ from rapport_cost.fileio.bundled import default_config_path
 from rapport_cost.fileio.reference import nhscii_years
 from rapport_cost.fileio.yaml_file import DocPath, YamlDocument, read_yaml
 
+#: The log tables a config may name (``logs:``), as ``fileio.logs.TABLES``.
+LOG_TABLES = ("contacts", "attendance", "women", "staff_time")
+
 
 @dataclass(frozen=True)
 class LoadedConfig:
@@ -31,6 +34,12 @@ class LoadedConfig:
     def folder(self) -> Path:
         """The folder that relative paths in the config are relative to."""
         return self.path.parent
+
+    def files(self) -> list[Path]:
+        """The config file and every log it names: the inputs an output must not replace."""
+        logs = self.config.logs
+        names = [getattr(logs, t) for t in LOG_TABLES] if logs is not None else []
+        return [self.path, *(self.folder / n for n in names if n)]
 
     def locate(self, problem: Problem, path: DocPath | None = None) -> Problem:
         """Fill in this file and the line of ``path`` (or of the problem's field)."""
