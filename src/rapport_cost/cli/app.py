@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rapport_cost._version import __version__
+from rapport_cost.cli import messages
 from rapport_cost.errors import ExportError, ModelError, RapportError, UsageError
 from rapport_cost.fileio.interrupts import Interrupted, handle_signals
 
@@ -137,16 +138,17 @@ def stopped(exc: Interrupted) -> None:
 def _fail(exc: RapportError, *, debug: bool) -> None:
     if debug:
         traceback.print_exc()
-    render.print_error(exc)
+    messages.print_error(exc)
     raise typer.Exit(int(exc.exit_code)) from None
 
 
 def load_config(config: Path | None) -> config_file.LoadedConfig:
     """The command's config (the bundled default when ``None``), loaded once, here.
 
-    Loading it first lets the output be checked against its logs before the run.
+    Loading it first lets the output be checked against its logs before the run (and a
+    config that cannot be read fails before pandas and the analyses are imported).
     """
-    return api.base.load(config)
+    return config_file.load_config(config)
 
 
 @dataclass(frozen=True)

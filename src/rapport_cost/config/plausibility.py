@@ -122,25 +122,32 @@ def _leaves(node: Any, path: DocPath = ()) -> Iterator[tuple[DocPath, Any]]:
     yield path, node
 
 
+def _number(x: object) -> float | None:
+    """``x`` as a finite float, or ``None`` (not a number, or beyond floating point)."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return None
+    try:
+        value = float(x)
+    except OverflowError:  # an integer of hundreds of digits: the schema rejects it
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _values(node: Any, parameters: Mapping[str, Any]) -> list[tuple[str, float]]:
     """The numbers a value stands for, each with how it was written (for messages)."""
     if isinstance(node, str):
         spec = parameters.get(node)
         found = _values(spec, {}) if spec is not None else []
         return [(f"parameter {node!r}" + (f" {k}" if k else ""), x) for k, x in found]
-    if isinstance(node, bool):
-        return []
-    if isinstance(node, int | float):
-        return [("", float(node))] if math.isfinite(node) else []
     if isinstance(node, dict):
-        return [
-            (key if key != "value" else "", float(node[key]))
-            for key in ("value", "low", "high")
-            if isinstance(node.get(key), int | float)
-            and not isinstance(node.get(key), bool)
-            and math.isfinite(node[key])
-        ]
-    return []
+        out = []
+        for key in ("value", "low", "high"):
+            x = _number(node.get(key))
+            if x is not None:
+                out.append((key if key != "value" else "", x))
+        return out
+    x = _number(node)
+    return [] if x is None else [("", x)]
 
 
 def _rule(path: DocPath) -> Plausible | None:
