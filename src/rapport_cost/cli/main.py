@@ -2,16 +2,26 @@
 
 import sys
 
-from rapport_cost.cli import (
-    bootstrap,  # noqa: F401 - registers bootstrap
-    costing,  # noqa: F401 - registers the commands
-    psa,  # noqa: F401 - registers psa
-    report,  # noqa: F401 - registers report
-    reproduce,  # noqa: F401 - registers reproduce
-    sensitivity,  # noqa: F401 - registers dsa, scenarios, scale-up
+from rapport_cost.fileio.interrupts import (
+    Interrupted,
+    handle_signals,
+    install_for_the_command_line,
 )
-from rapport_cost.cli.app import app, stopped
-from rapport_cost.fileio.interrupts import Interrupted, handle_signals
+
+install_for_the_command_line()  # before the imports below: a signal during them exits 130
+try:
+    from rapport_cost.cli import (
+        bootstrap,  # noqa: F401 - registers bootstrap
+        costing,  # noqa: F401 - registers the commands
+        psa,  # noqa: F401 - registers psa
+        report,  # noqa: F401 - registers report
+        reproduce,  # noqa: F401 - registers reproduce
+        sensitivity,  # noqa: F401 - registers dsa, scenarios, scale-up
+    )
+    from rapport_cost.cli.app import app, stopped
+except Interrupted as exc:  # stopped while starting: nothing was begun
+    sys.stderr.write(f"stopped by {exc} while starting\n")
+    sys.exit(exc.exit_code)
 
 
 def main() -> None:

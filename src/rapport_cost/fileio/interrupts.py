@@ -11,9 +11,11 @@ further ones are ignored: they would interrupt the clean-up itself.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -82,3 +84,19 @@ def handle_signals() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def install_for_the_command_line() -> None:
+    """Install the handlers at once when this process is ``rapport-cost`` itself.
+
+    Called before the command line's imports (typer, rich: a few tenths of a second), so
+    that a signal during them exits 130 or 143 too, not with a ``KeyboardInterrupt``
+    traceback. A program that only imports the package (a test runner, a notebook)
+    keeps its own handlers: the check is on the name the process was started as.
+    """
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if name in ("rapport-cost", "rapport-cost.exe", "__main__.py") and (
+        threading.current_thread() is threading.main_thread()
+    ):
+        for s in SIGNALS:
+            signal.signal(s, _handler)
