@@ -11,7 +11,8 @@ A case folder holds
   ``fifo NAME``, ``symlink NAME TARGET``, ``hardlink NAME TARGET``, ``mkdir NAME``,
   ``write NAME TEXT``, ``xlsx CSV``, ``lock NAME`` (hold NAME's output lock, as another
   run would), ``run ARGS...`` (a command run first, e.g. to write an output folder),
-  ``delete NAME``, ``append NAME TEXT``, ``replace NAME OLD -> NEW``; and ``isolate``
+  ``delete NAME``, ``append NAME TEXT``, ``replace NAME OLD -> NEW``, ``json NAME
+  KEY.PATH VALUE`` (set a value in a JSON file); and ``isolate``
   (run in a subprocess with limits, for the dangerous cases) or ``fsize BYTES`` (also
   isolated, with that file-size limit and SIGXFSZ ignored: a full disk);
 * any other file: an input, copied into the working folder.
@@ -29,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import resource
 import shutil
@@ -132,6 +134,15 @@ def prepared(case: Path, work: Path) -> Iterator[list[str]]:
             text = path.read_text(encoding="utf-8")
             assert old in text, f"{case.name}: {old!r} not in {rest[0]}"
             path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        elif op == "json":  # json NAME DOTTED.KEY VALUE: set a value of a JSON file
+            path = work / rest[0]
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            *parents, last = rest[1].split(".")
+            node = doc
+            for key in parents:
+                node = node[key]
+            node[last] = json.loads(" ".join(rest[2:]))
+            path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
         elif op == "xlsx":
             _xlsx(work, rest[0])
         elif op == "lock":

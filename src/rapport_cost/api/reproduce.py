@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import re
 import tempfile
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import TypeAdapter, ValidationError
 
 from rapport_cost.api.base import Result
 from rapport_cost.api.disclosure import POLICIES, control_result
@@ -146,8 +149,8 @@ def _checked_args(command: str, args: dict[str, Any], source: str) -> Callable[.
     Raises
     ------
     InputError
-        Naming the command the manifest's tool cannot run, or each argument it does not
-        take (a manifest edited by hand or written by another version).
+        Naming the command the manifest's tool cannot run, each argument it does not
+        take, or of the wrong type (a manifest edited by hand or by another version).
     """
     runner = RUNNERS.get(command)
     if runner is None:
@@ -162,6 +165,17 @@ def _checked_args(command: str, args: dict[str, Any], source: str) -> Callable[.
             f"(it takes {', '.join(sorted(known))})"
         )
         raise InputError(msg, [Problem(msg, code="unknown_argument")])
+    hints = typing.get_type_hints(runner)
+    bad = []
+    for name, value in args.items():
+        try:
+            TypeAdapter(hints.get(name, Any)).validate_python(value)
+        except ValidationError:
+            kind = re.sub(r"\b(?:collections\.abc|pathlib|typing)\.", "", str(hints[name]))
+            bad.append(f"args.{name} must be {kind}, got {value!r}")
+    if bad:
+        msg = f"{source}: {'; '.join(bad)}"
+        raise InputError(msg, [Problem(msg, code="bad_argument")])
     return runner
 
 

@@ -3,9 +3,10 @@
 :func:`check_destination` refuses, whatever ``--force`` says, an output path that is an
 input of the run (the config, a log, a costs, scenarios or admissions file), lies inside
 one, or is a folder that holds one (replacing the folder would delete it); also the
-working folder or a folder above it, and an existing folder that rapport-cost did not
-write. Paths are compared after symbolic links are followed, and a hard link to an input
-is caught by its inode.
+working folder or a folder above it, a device, pipe or socket (``-o /dev/null --force``
+would have replaced the device with a folder), a file to be replaced by a folder, and
+an existing folder that rapport-cost did not write. Paths are compared after symbolic
+links are followed, and a hard link to an input is caught by its inode.
 
 :class:`OutputLock` is a lock file beside the output (``.NAME.lock``, locked with
 ``flock``): a second run writing to the same path stops at once with a clear message
@@ -75,7 +76,8 @@ def check_destination(out: Path, inputs: Iterable[str | Path], *, folder: bool) 
     ------
     UsageError
         If ``out`` is, is inside or contains an input; is the working folder or holds
-        it; or is an existing folder that is not an output of rapport-cost (exit 2).
+        it; is a device, pipe or socket; is a file to be replaced by a folder; or is an
+        existing folder that is not an output of rapport-cost (exit 2).
     """
     target = real(out)
     for item in inputs:
@@ -94,6 +96,16 @@ def check_destination(out: Path, inputs: Iterable[str | Path], *, folder: bool) 
     here = real(Path.cwd())
     if _inside(here, target):
         raise _refuse(out, "is the working folder (or holds it); give the output its own name")
+    if target.exists() and not (target.is_dir() or target.is_file()):
+        raise _refuse(
+            out, "is a device, a named pipe or a socket: an output is a new file or folder"
+        )
+    if folder and target.is_file():
+        raise _refuse(
+            out,
+            "is a file; an output folder never replaces a file (to write one file, give a "
+            "name with the format's suffix, e.g. out.csv)",
+        )
     if target.is_dir() and (not folder or not is_output_folder(target)):
         why = (
             "is a folder that rapport-cost did not write (it has files and no manifest.json); "
