@@ -32,9 +32,7 @@ import fcntl
 import hashlib
 import json
 import os
-import resource
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -225,37 +223,50 @@ def run_in_process(args: list[str], work: Path) -> Outcome:
 
 def run_isolated(args: list[str], work: Path, *, fsize: int | None = None) -> Outcome:
     """``rapport-cost ARGS`` in a subprocess with an address-space limit and a timeout;
-    memory is the child's peak resident set (``wait4``)."""
+    memory is the child's peak resident set (its ``VmHWM``)."""
 
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-        if fsize is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-
+    # A small launcher sets the limits and becomes rapport-cost (exec).
+    launcher = (
+        "import os, resource, signal, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE}))\n"
+        + (
+            "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({fsize}, {fsize}))\n"
+            if fsize is not None
+            else ""
+        )
+        + "os.execv(sys.executable, [sys.executable, '-m', 'rapport_cost', *sys.argv[1:]])\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(HERE.parents[1] / "src")}
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rapport_cost", *args],
+        [sys.executable, "-c", launcher, *args],
         cwd=work,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=limits,  # noqa: PLW1509 - only sets limits, before exec
     )
     streams: dict[str, bytes] = {}
     readers = [
         threading.Thread(target=lambda k=k, f=f: streams.__setitem__(k, f.read()))
         for k, f in (("out", proc.stdout), ("err", proc.stderr))
     ]
-    for r in readers:
-        r.start()
+    peak = [0]
+    done = threading.Event()
+    # The child's own high-water mark (VmHWM, of the program it execs: rusage would
+    # count this process's pages, which the child shares until it execs), read every
+    # 5 ms until it exits.
+    watcher = threading.Thread(target=_watch, args=(proc.pid, peak, done))
+    for t in (*readers, watcher):
+        t.start()
     killer = threading.Timer(HANG_SECONDS, proc.kill)  # a hang fails, not blocks
     killer.start()
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
-    killer.cancel()
     for r in readers:
-        r.join()
+        r.join()  # the pipes close when the child exits (it is not yet reaped)
+    done.set()
+    watcher.join()
+    _, status, usage = os.wait4(proc.pid, 0)
+    killer.cancel()
     for f in (proc.stdout, proc.stderr):
         if f is not None:
             f.close()
@@ -265,8 +276,19 @@ def run_isolated(args: list[str], work: Path, *, fsize: int | None = None) -> Ou
         err += f"\n[killed after {HANG_SECONDS:.0f} s: it hung]"
     return Outcome(
         proc.returncode, streams["out"].decode(errors="replace"), err,
-        usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024,
+        usage.ru_utime + usage.ru_stime, peak[0],
     )  # fmt: skip
+
+
+def _watch(pid: int, peak: list[int], done: threading.Event) -> None:
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak[0] = max(peak[0], int(line.split()[1]) * 1024)
+        if done.wait(0.005):
+            return
 
 
 def run_case(case: Path, work: Path) -> tuple[Outcome, dict[str, str], dict[str, str]]:
