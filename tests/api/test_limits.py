@@ -74,12 +74,8 @@ def test_a_huge_chunk_says_to_lower_the_chunk_size(
     assert "use a smaller psa.chunk_size" in str(err.value)
 
 
-@pytest.mark.parametrize(
-    ("config", "draws"),
-    [(CASE / "config.yaml", 200_000), (None, 20_000)],  # None: the bundled example
-)
-def test_the_estimate_bounds_what_a_psa_really_takes(config: Path | None, draws: int) -> None:
-    model = api.build(config)
+def test_the_estimate_bounds_what_a_psa_really_takes(built: api.Built) -> None:
+    model, draws = built, 200_000
     tracemalloc.start()
     try:
         api.run_psa(model, draws=draws, seed=3)
