@@ -3,13 +3,17 @@
 Hypothesis sets a setting of the example config (any dotted path a scenario can name) to
 an odd value; costing the changed config must work or raise a
 :class:`~rapport_cost.errors.RapportError` naming the problem (exit 2 or 3), never
-another exception.
+another exception. It also writes YAML's own features into the small case's config
+(tags, anchors, aliases, merge keys, duplicate keys, an alias in its own anchor): the
+file must load or give problems located in it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -18,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rapport_cost import api
-from rapport_cost.errors import RapportError
+from rapport_cost.errors import ConfigError, Problem, RapportError
+from rapport_cost.fileio.config_file import load_config
 
 CONFIG = Path(__file__).parents[1] / "configs" / "rapport.yaml"
 VALUES = st.sampled_from(
@@ -55,3 +60,63 @@ def test_edited_config_gives_costs_or_an_input_error(edits: dict[str, object]) -
         spec.write_text(yaml.safe_dump({"scenarios": {"edited": {"set": edits}}}))
         with contextlib.suppress(RapportError):  # anything else fails the test
             api.scenarios(_built(), scenarios_file=spec)
+
+
+# --------------------------------------------------------------------------- YAML features
+
+SMALL = Path(__file__).parent / "cases" / "small"
+LINES = (SMALL / "config.yaml").read_text(encoding="utf-8").splitlines()
+#: Lines ``key: value`` of the small case's config (their numbers), which edits target.
+VALUED = [i for i, ln in enumerate(LINES) if re.match(r"^\s*\w+: \S", ln)]
+TAGS = ["!!python/object/apply:os.system", "!vault", "!!int", "!!float", "!!timestamp",
+        "!!binary", "!!set", "!!str", "!!null", "!!bool", "!", "!<tag:x>", "!!omap"]  # fmt: skip
+YAML_EDIT = st.tuples(
+    st.sampled_from(VALUED),
+    st.sampled_from(["tag", "anchor", "alias", "merge", "duplicate", "self_alias"]),
+    st.sampled_from(TAGS),
+    st.integers(0, 3),
+)
+
+
+def _yaml_edit(lines: list[str], at: int, what: str, tag: str, k: int) -> list[str]:
+    """One YAML feature written into line ``at`` (``key: value``)."""
+    indent, key, value = re.match(r"^(\s*)(\w+): (.*)$", lines[at]).groups()  # type: ignore[union-attr]
+    out = list(lines)
+    if what == "tag":
+        out[at] = f"{indent}{key}: {tag} {value}"
+    elif what == "anchor":
+        out[at] = f"{indent}{key}: &a{k} {value}"
+    elif what == "alias":  # refers to an anchor that may not exist, or comes later
+        out[at] = f"{indent}{key}: *a{k}"
+    elif what == "merge":
+        out.insert(at + 1, f"{indent}<<: *a{k}")
+    elif what == "duplicate":
+        out.insert(at + 1, f"{indent}{key}: {value}")
+    else:  # an anchor whose value holds its own alias
+        out[at] = f"{indent}{key}: &a{k} [*a{k}]"
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(YAML_EDIT, min_size=1, max_size=4))
+def test_yaml_features_give_a_config_or_located_problems(
+    edits: list[tuple[int, str, str, int]],
+) -> None:
+    lines = LINES
+    for at, what, tag, k in sorted(edits, reverse=True):  # later lines first: numbers hold
+        lines = _yaml_edit(lines, at, what, tag, k)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "case"
+        shutil.copytree(SMALL, folder)
+        path = folder / "config.yaml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        problems = []
+        try:
+            loaded = load_config(path)
+        except ConfigError as exc:  # anything else fails the test
+            problems = exc.problems or [Problem(str(exc))]
+        if problems:
+            assert all(p.file == str(path) and p.line for p in problems), problems
+            return
+        with contextlib.suppress(RapportError):
+            api.estimate(loaded)

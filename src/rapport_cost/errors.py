@@ -55,6 +55,9 @@ class Problem:
         Dotted config path (``roles.psw.salary``) or log column name.
     code
         Machine-readable reason, e.g. ``unknown_site``.
+    column
+        1-based column in a YAML file, where the parser knows it (a tag, a value that
+        cannot be read): rendered ``file:line:column``.
     """
 
     message: str
@@ -62,11 +65,14 @@ class Problem:
     line: int | None = None
     field: str | None = None
     code: str = "invalid"
+    column: int | None = None
 
     def __str__(self) -> str:
         where = ""
         if self.file is not None:
             where = self.file if self.line is None else f"{self.file}:{self.line}"
+            if self.line is not None and self.column is not None:
+                where += f":{self.column}"
         parts = [p for p in (where, self.field) if p]
         prefix = ": ".join(parts)
         return f"{prefix}: {self.message}" if prefix else self.message

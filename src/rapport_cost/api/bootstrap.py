@@ -53,6 +53,7 @@ from rapport_cost.api.base import (
     seed_number,
 )
 from rapport_cost.api.draws import STREAMS, Streams, streams
+from rapport_cost.api.limits import check_bootstrap
 from rapport_cost.api.plots import bootstrap_histogram, png
 from rapport_cost.api.psa import Progress
 from rapport_cost.arrays import FloatArray
@@ -211,6 +212,7 @@ def bootstrap(
     women, inputs, built, input_notes = _women_of(loaded, built, prepared, costs, opts)
     notes = [*input_notes, *notes]
     rows = rows_of(women, opts.scheme, opts.by)
+    check_bootstrap(opts.n_replicates, len(rows), joint=opts.with_psa, built=built)
     clusters, cluster_notes = cluster_table(women, opts.level)
     row_notes = RowWarnings([*notes, *cluster_notes])
     if opts.with_psa:

@@ -19,6 +19,7 @@ from rapport_cost.api.base import (
     config_arg,
     model_result,
 )
+from rapport_cost.api.limits import check_grid
 from rapport_cost.api.plots import tornado_writer, two_way_writer
 from rapport_cost.config import (
     CostingConfig,
@@ -156,6 +157,7 @@ def dsa(
         ``tornado.png`` (and ``two_way.png``).
     """
     built = built_from(config)
+    check_grid(built, points)
     check_output_site(built, output, site)
     if top < 1:
         msg = f"--top must be >= 1, got {top}"

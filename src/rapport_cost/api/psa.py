@@ -30,6 +30,7 @@ from rapport_cost.api.base import (
     whole_number,
 )
 from rapport_cost.api.draws import STREAMS, psa_chunks, streams
+from rapport_cost.api.limits import check_psa
 from rapport_cost.api.plots import png, psa_histogram, psa_running_mean
 from rapport_cost.arrays import FloatArray
 from rapport_cost.core.analyses import psa as core
@@ -287,6 +288,7 @@ def run_psa(
         built = config if isinstance(config, Built) else build(config)
     cfg = built.config
     s = _settings(built, draws, seed_number(seed), sampling, chunk_size)
+    check_psa(built, s.n_draws, s.chunk)
     st = streams(s.seed)
     notes = [*policy_notes(built), *built.usage.notes, *price_notes(built.prep)[1]]
     design, chunks, setup_notes = psa_chunks(

@@ -29,6 +29,7 @@ from rapport_cost.api.scenarios import scenarios
 from rapport_cost.api.subgroups import run_subgroups
 from rapport_cost.config import PERSPECTIVE_PAYERS, CostingConfig
 from rapport_cost.core.publish.sdc import SUPPRESSED
+from rapport_cost.errors import InputError
 from rapport_cost.fileio.export import for_display
 
 _PERSPECTIVES = {
@@ -416,8 +417,13 @@ def build_report(
         "scenarios": scenarios(built),
     }
     extra_resamples = min(resamples or RESAMPLES, RESAMPLES)
+    skipped: list[str] = []
     if cfg.report.follow_up:
-        raw["follow-up"] = run_follow_up(built, resamples=extra_resamples, seed=seed)
+        try:
+            raw["follow-up"] = run_follow_up(built, resamples=extra_resamples, seed=seed)
+        except InputError as exc:  # e.g. a horizon beyond everyone's follow-up
+            reasons = "; ".join(p.message for p in exc.problems) or str(exc)
+            skipped.append(f"the report has no follow-up section: {reasons}")
     for col in cfg.report.subgroups:
         raw[f"subgroups:{col}"] = run_subgroups(
             built, by=col, resamples=extra_resamples, seed=seed, sdc_policy=sdc
@@ -444,7 +450,7 @@ def build_report(
             "resamples": results["bootstrap"].settings.get("resamples"),
             "seed": seed,
         },
-        warnings=[],
+        warnings=skipped,
         args={
             "config": config_arg(built.prep.loaded),
             "sdc": sdc,

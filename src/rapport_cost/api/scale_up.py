@@ -23,6 +23,7 @@ from rapport_cost.api.base import (
     whole_number,
 )
 from rapport_cost.api.draws import STREAMS, psa_chunks, streams
+from rapport_cost.api.limits import check_draws
 from rapport_cost.arrays import Vector
 from rapport_cost.core.analyses.bootstrap import quantiles
 from rapport_cost.core.analyses.scale_up import (
@@ -120,6 +121,7 @@ def scale_up(
     if draws is not None:
         draws = whole_number(draws, "--draws", 2)
     seed = seed_number(seed)
+    check_draws(built, draws)
     usage = built.usage
     column = -1 if where == "all" else usage.sites.index(where)
 

@@ -11,11 +11,13 @@ renderer through :data:`api` and :data:`render` here, which import on first use:
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib
 import sys
 import traceback
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,7 +25,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rapport_cost._version import __version__
-from rapport_cost.errors import ExportError, Problem, RapportError, UsageError
+from rapport_cost.cli import messages
+from rapport_cost.errors import ExportError, ModelError, RapportError, UsageError
+from rapport_cost.fileio.interrupts import Interrupted, handle_signals
 
 
 class OnFirstUse(types.ModuleType):
@@ -38,12 +42,14 @@ if TYPE_CHECKING:
     from rapport_cost import api as api  # noqa: PLC0414
     from rapport_cost.api import disclosure as disclosure  # noqa: PLC0414
     from rapport_cost.cli import render as render  # noqa: PLC0414
+    from rapport_cost.fileio import config_file as config_file  # noqa: PLC0414
     from rapport_cost.fileio import export as export  # noqa: PLC0414
 else:
     api = OnFirstUse("rapport_cost.api")
     disclosure = OnFirstUse("rapport_cost.api.disclosure")
     render = OnFirstUse("rapport_cost.cli.render")
     export = OnFirstUse("rapport_cost.fileio.export")
+    config_file = OnFirstUse("rapport_cost.fileio.config_file")
 
 app = typer.Typer(
     name="rapport-cost",
@@ -85,17 +91,64 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or pr
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
 
+#: What the running command holds until it ends (output locks), closed by :func:`run`.
+_HELD: list[contextlib.ExitStack] = []
+
+
 def run(action: Callable[[], int | None], *, debug: bool) -> None:
-    """Run a command; the one place where errors become exit codes."""
+    """Run a command; the one place where errors and signals become exit codes.
+
+    SIGINT and SIGTERM stop the command (:mod:`~rapport_cost.fileio.interrupts`): what it
+    started is removed as the stop unwinds, and it exits 130 or 143. A failure to read or
+    write that no module turned into an error is exit 4, running out of memory exit 3;
+    neither prints a traceback unless ``--debug``.
+    """
     try:
-        code = action()
-    except RapportError as exc:
+        with handle_signals(), contextlib.ExitStack() as held:
+            _HELD.append(held)
+            try:
+                code = action()
+            except RapportError as exc:
+                _fail(exc, debug=debug)
+            except MemoryError:
+                msg = (
+                    "out of memory: the analysis asked for more than this machine has; "
+                    "use fewer draws, resamples or points"
+                )
+                _fail(ModelError(msg), debug=debug)
+            except OSError as exc:
+                where = f"{exc.filename}: " if exc.filename else ""
+                _fail(ExportError(f"{where}{exc.strerror or exc}"), debug=debug)
+            finally:
+                _HELD.pop()
+    except Interrupted as exc:
         if debug:
             traceback.print_exc()
-        render.print_error(exc)
-        raise typer.Exit(int(exc.exit_code)) from None
+        stopped(exc)
+        raise typer.Exit(exc.exit_code) from None
     if code:
         raise typer.Exit(code)
+
+
+def stopped(exc: Interrupted) -> None:
+    """Say that a signal stopped the run (plain text: an import may have been cut short)."""
+    sys.stderr.write(f"stopped by {exc}: nothing half-written was left behind\n")
+
+
+def _fail(exc: RapportError, *, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    messages.print_error(exc)
+    raise typer.Exit(int(exc.exit_code)) from None
+
+
+def load_config(config: Path | None) -> config_file.LoadedConfig:
+    """The command's config (the bundled default when ``None``), loaded once, here.
+
+    Loading it first lets the output be checked against its logs before the run (and a
+    config that cannot be read fails before pandas and the analyses are imported).
+    """
+    return config_file.load_config(config)
 
 
 @dataclass(frozen=True)
@@ -103,13 +156,15 @@ class Output:
     """Where and how a command's result goes, checked before the command does any work.
 
     ``fmt`` is the format written (``table`` only on a terminal), ``out`` the file or
-    folder (``None``: standard output), ``sdc`` the disclosure-control policy.
+    folder (``None``: standard output), ``sdc`` the disclosure-control policy, ``inputs``
+    the run's input files known before it runs (never written over).
     """
 
     fmt: str
     out: Path | None
     force: bool
     sdc: str
+    inputs: tuple[Path, ...] = ()
 
     @property
     def folder(self) -> Path | None:
@@ -119,15 +174,27 @@ class Output:
         return self.out
 
 
-def output_options(fmt: str, out: Path | None, *, force: bool, sdc: str = "none") -> Output:
+def output_options(
+    fmt: str,
+    out: Path | None,
+    *,
+    force: bool,
+    sdc: str = "none",
+    inputs: Iterable[Path | str] = (),
+) -> Output:
     """The output options, checked: a bad one fails before a long run, not after it.
+
+    The output path is checked against ``inputs`` (the config, its logs and any file
+    option) and locked until the command ends (:func:`run`), so that a second run into
+    it stops at once.
 
     Raises
     ------
     UsageError
-        An unknown format or policy, or a binary format without ``--out``.
+        An unknown format or policy, a binary format without ``--out``, or an output
+        that is, holds or is inside an input (whatever ``--force`` says).
     ExportError
-        If ``out`` exists and ``force`` is false.
+        If ``out`` exists and ``force`` is false, or another run is writing it.
     """
     fmt = fmt.lower()
     if sdc not in disclosure.POLICIES:
@@ -146,10 +213,27 @@ def output_options(fmt: str, out: Path | None, *, force: bool, sdc: str = "none"
     if fmt not in export.FORMATS:
         msg = f"--format must be one of {', '.join(export.FORMATS)}, got {fmt!r}"
         raise UsageError(msg)
-    if out.exists() and not force:
-        msg = f"{out} already exists; use --force to replace it"
-        raise ExportError(msg, [Problem("already exists; use --force to replace it", str(out))])
-    return Output(fmt, out, force, sdc)
+    files = tuple(Path(i) for i in inputs)
+    reserve(out, force=force, single=export.is_single_file(out, fmt), inputs=files)
+    return Output(fmt, out, force, sdc, files)
+
+
+def reserve(out: Path, *, force: bool, single: bool, inputs: Iterable[Path]) -> None:
+    """Check ``out`` and lock it for the rest of the running command (see :func:`run`)."""
+    reservation = export.reserved(out, force=force, single=single, inputs=inputs)
+    if _HELD:
+        _HELD[-1].enter_context(reservation)
+    else:  # not inside run(): check only
+        with reservation:
+            pass
+
+
+def with_config_warnings(result: api.Result, loaded: config_file.LoadedConfig | None) -> api.Result:
+    """The result with the config's plausibility warnings first (each once)."""
+    if loaded is None:
+        return result
+    new = [w for w in loaded.warnings if w not in result.warnings]
+    return dataclasses.replace(result, warnings=[*new, *result.warnings]) if new else result
 
 
 def emit(
@@ -159,14 +243,16 @@ def emit(
     quiet: bool,
     show: list[str] | None = None,
     terminal: list[str] | None = None,
+    loaded: config_file.LoadedConfig | None = None,
 ) -> None:
     """Print or write a result as ``dest`` says (see :func:`output_options`).
 
     Files (``--out``) get every table. On stdout: the ``show`` tables if given; else the
     ``terminal`` tables for ``--format table`` and every table but the per-woman ones
-    for the structured formats (per-woman rows are written to files only).
+    for the structured formats (per-woman rows are written to files only). The warnings
+    of the ``loaded`` config are added to the result's.
     """
-    result = disclosure.control_result(result, dest.sdc)
+    result = disclosure.control_result(with_config_warnings(result, loaded), dest.sdc)
     show = [n for n in show or [] if n in result.tables] or None
     if dest.out is not None:
         written = export.write_outputs(
@@ -176,6 +262,7 @@ def emit(
             tables=result.tables,
             extra_files=result.plots,
             force=dest.force,
+            inputs=dest.inputs,
         )
         if not quiet:
             render.print_warnings(result.warnings)

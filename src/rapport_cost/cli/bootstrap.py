@@ -18,6 +18,7 @@ from rapport_cost.cli.app import (
     api,
     app,
     emit,
+    load_config,
     output_options,
     render,
     run,
@@ -119,11 +120,14 @@ def bootstrap_command(
     """
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
+        # a costs file alone needs no config (the API then uses the bootstrap defaults)
+        loaded = load_config(config) if config is not None or costs is None else None
+        inputs = [*(loaded.files() if loaded else []), *([costs] if costs else [])]
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=inputs)
         label = "bootstrap + PSA" if with_psa else "bootstrap"
         with render.progress_bar(label, quiet=quiet) as progress:
             result = api.bootstrap(
-                config,
+                loaded,
                 costs=costs,
                 scheme=scheme,
                 method=method,
@@ -137,6 +141,6 @@ def bootstrap_command(
                 draws=draws,
                 progress=progress,
             )
-        emit(result, dest, quiet=quiet, terminal=["bootstrap_ci", "clusters"])
+        emit(result, dest, quiet=quiet, terminal=["bootstrap_ci", "clusters"], loaded=loaded)
 
     run(action, debug=debug)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,7 @@ from rapport_cost.cli.app import (
     DebugOpt,
     ForceOpt,
     FormatOpt,
+    OnFirstUse,
     OutOpt,
     QuietOpt,
     SdcOpt,
@@ -20,11 +21,17 @@ from rapport_cost.cli.app import (
     app,
     check_tables,
     emit,
+    load_config,
     output_options,
     render,
     run,
 )
 from rapport_cost.errors import ExitCode, RapportError
+
+if TYPE_CHECKING:
+    from rapport_cost.api import checks
+else:
+    checks = OnFirstUse("rapport_cost.api.checks")
 
 
 @app.command("unit-costs")
@@ -40,8 +47,9 @@ def unit_costs_command(
     """The PSSRU staff cost build-up per role: each component, cost per working and contact hour."""
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
-        emit(api.unit_costs(config), dest, quiet=quiet)
+        loaded = load_config(config)
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=loaded.files())
+        emit(api.unit_costs(loaded), dest, quiet=quiet, loaded=loaded)
 
     run(action, debug=debug)
 
@@ -67,11 +75,12 @@ def estimate(
     """Micro-costing from the activity logs: per-unit and per-woman cost tables."""
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
-        result = api.estimate(config, by=by or [])
+        loaded = load_config(config)
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=loaded.files())
+        result = api.estimate(loaded, by=by or [])
         check_tables(result, show or [])
         terminal = ["per_unit", *(f"by_{c}" for c in by or [])]
-        emit(result, dest, quiet=quiet, show=show, terminal=terminal)
+        emit(result, dest, quiet=quiet, show=show, terminal=terminal, loaded=loaded)
 
     run(action, debug=debug)
 
@@ -89,21 +98,25 @@ def validate(
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Check the config, its scenarios and its activity logs; exit 0 only if clean, 1 if not."""
+    """Check the config, its logs, scenarios and analyses; exit 0 only if clean, 1 if not.
+
+    Runs every check any command would make: the PSA, bootstrap and one-way analysis
+    at a small size, the scenarios, and the sizes the config asks for.
+    """
 
     def action() -> int:
         try:
-            prep = api.prepare(config)
-            if prep.config.logs is not None:
-                built = api.build(prep)
-                if prep.config.scenarios:
-                    api.scenario_configs(built)
+            warnings = checks.validate(config)
         except RapportError as exc:
             if exc.exit_code != ExitCode.INVALID_INPUT:
                 raise
             render.print_error(exc)
             return int(ExitCode.CHECK_FAILED)
-        render.stderr.print("no problems found in the config, its scenarios and its logs")
+        render.print_warnings(warnings)
+        render.stderr.print(
+            "no problems found in the config, its logs, its scenarios and the analyses it "
+            "sets up" + (f" ({len(warnings)} warning(s))" if warnings else "")
+        )
         return 0
 
     run(action, debug=debug)

@@ -17,6 +17,7 @@ from rapport_cost.cli.app import (
     api,
     app,
     emit,
+    load_config,
     output_options,
     render,
     run,
@@ -67,10 +68,11 @@ def psa(
     """
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
+        loaded = load_config(config)
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=loaded.files())
         with render.progress_bar("PSA", quiet=quiet) as progress:
             result = api.run_psa(
-                config,
+                loaded,
                 draws=draws,
                 seed=seed,
                 sampling=sampling,
@@ -79,6 +81,6 @@ def psa(
                 horizon=horizon,
             )
         shown = ["psa_summary", *(["psa_follow_up"] if horizon is not None else [])]
-        emit(result, dest, quiet=quiet, terminal=shown)
+        emit(result, dest, quiet=quiet, terminal=shown, loaded=loaded)
 
     run(action, debug=debug)

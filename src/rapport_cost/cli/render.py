@@ -12,15 +12,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
-from rich.text import Text
 
 from rapport_cost.api import Result
-from rapport_cost.errors import RapportError
+from rapport_cost.cli.messages import print_error, print_warnings, stderr
 from rapport_cost.fileio.export import caption, for_display
+
+__all__ = ["print_error", "print_result", "print_warnings", "progress_bar", "stderr", "table"]
 
 # Piped output is not wrapped to 80 columns: tables are read in files and diffs.
 stdout = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
-stderr = Console(stderr=True, soft_wrap=True)
 
 #: Columns shown without decimals (counts), everything else numeric with two.
 _COUNT_COLUMNS = {"women", "contacts", "n", "resamples", "admissions", "sessions", "draws", "k"}
@@ -81,21 +81,6 @@ def print_result(result: Result, names: Iterable[str] | None = None) -> None:
         stdout.print(table(result.tables[name], title=name, caption_text=cap))
         stdout.print()
     print_warnings(result.warnings)
-
-
-def print_warnings(warnings: Iterable[str]) -> None:
-    """Warnings go to stderr, one per line."""
-    for w in warnings:
-        stderr.print(Text("warning: ", style="yellow bold") + Text(w))
-
-
-def print_error(exc: RapportError) -> None:
-    """One line per problem, each starting with where it is."""
-    lines = exc.lines()
-    for line in lines:
-        stderr.print(Text("error: ", style="red bold") + Text(line))
-    if len(lines) > 1:
-        stderr.print(Text(f"{len(lines)} problems", style="red"))
 
 
 @contextmanager

@@ -16,10 +16,12 @@ from rapport_cost.cli.app import (
     app,
     disclosure,
     export,
+    load_config,
     render,
+    reserve,
     run,
 )
-from rapport_cost.errors import UsageError
+from rapport_cost.errors import ExportError, Problem, UsageError
 
 if TYPE_CHECKING:
     from rapport_cost.api import report as html_report
@@ -51,14 +53,19 @@ def report(
         if sdc not in disclosure.POLICIES:
             msg = f"--sdc must be one of {', '.join(disclosure.POLICIES)}, got {sdc!r}"
             raise UsageError(msg)
-        if out.exists() and not force:
-            export.write_text(out, "", force=False)  # raises the usual "already exists" error
-        html_text, summary = html_report.build_report(
-            config, sdc=sdc, draws=draws, resamples=resamples, seed=seed
-        )
-        export.write_text(out, html_text, force=force)
+        loaded = load_config(config)
+        reserve(out, force=force, single=True, inputs=loaded.files())  # before the long run
+        try:
+            html_text, summary = html_report.build_report(
+                config, sdc=sdc, draws=draws, resamples=resamples, seed=seed
+            )
+        except OSError as exc:  # the plots are drawn to temporary files
+            why = f"cannot write: {exc.strerror or exc} (while drawing its plots)"
+            msg = f"{out}: {why}"
+            raise ExportError(msg, [Problem(why, str(out), code="write")]) from None
+        export.write_text(out, html_text, force=force, inputs=loaded.files())
         if not quiet:
-            render.print_warnings(summary.warnings)
+            render.print_warnings([*loaded.warnings, *summary.warnings])
             render.stderr.print(f"wrote {out} ({len(html_text) / 1e6:.1f} MB)")
 
     run(action, debug=debug)

@@ -24,7 +24,11 @@ def reproduce(
     ] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Rebuild published tables from their inputs; exit 1 on any cell that differs."""
+    """Rebuild published tables from their inputs; exit 1 on any cell that differs.
+
+    With --from FOLDER: every file the folder's manifest lists must have its recorded
+    SHA-256, and every table (in any format) must match a re-run, cell by cell.
+    """
 
     def action() -> int:
         if source is not None and (names or every):
@@ -39,7 +43,15 @@ def reproduce(
         diffs = result.tables["differences"]
         if len(diffs):
             render.stdout.print(render.table(diffs, title="differences"))
-            render.stderr.print(f"{len(diffs)} cell(s) differ from the published values")
+            files = diffs["table"].isin(["files", "inputs"])
+            if files.any():
+                render.stderr.print(
+                    f"{int(files.sum())} file(s) changed or missing since the manifest was written"
+                )
+            if (~files).any():
+                render.stderr.print(
+                    f"{int((~files).sum())} cell(s) differ from the published values"
+                )
             return int(ExitCode.CHECK_FAILED)
         render.stderr.print("every published value reproduced")
         return 0

@@ -19,6 +19,7 @@ from rapport_cost.cli.app import (
     api,
     app,
     emit,
+    load_config,
     output_options,
     render,
     run,
@@ -78,9 +79,10 @@ def dsa(
     """One-way sensitivity (tornado), threshold (--target), two-way (--two-way A B), PNGs."""
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
+        loaded = load_config(config)
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=loaded.files())
         result = api.dsa(
-            config,
+            loaded,
             output=output,
             site=site,
             target=target,
@@ -102,7 +104,7 @@ def dsa(
         terminal: list[str] = [
             n for n in ("tornado", "threshold", "fixed_parameters") if n in result.tables
         ]
-        emit(result, dest, quiet=quiet, terminal=terminal)
+        emit(result, dest, quiet=quiet, terminal=terminal, loaded=loaded)
 
     run(action, debug=debug)
 
@@ -135,11 +137,13 @@ def scenarios(
     """The base case and each named scenario side by side (delta vs base, per site and all)."""
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
+        loaded = load_config(config)
+        inputs = [*loaded.files(), *([scenarios_file] if scenarios_file else [])]
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=inputs)
         result = api.scenarios(
-            config, scenarios_file=scenarios_file, only=only or (), output=output, site=site
+            loaded, scenarios_file=scenarios_file, only=only or (), output=output, site=site
         )
-        emit(result, dest, quiet=quiet)
+        emit(result, dest, quiet=quiet, loaded=loaded)
 
     run(action, debug=debug)
 
@@ -179,15 +183,17 @@ def scale_up(
     """Annual cost of offering the model in a set of units (e.g. every MBU in England)."""
 
     def action() -> None:
-        dest = output_options(fmt, out, force=force, sdc=sdc)
+        loaded = load_config(config)
+        inputs = [*loaded.files(), *([admissions] if admissions else [])]
+        dest = output_options(fmt, out, force=force, sdc=sdc, inputs=inputs)
         result = api.scale_up(
-            config,
+            loaded,
             admissions=admissions,
             draws=draws,
             seed=seed,
             basis=basis,
             from_site=from_site,
         )
-        emit(result, dest, quiet=quiet)
+        emit(result, dest, quiet=quiet, loaded=loaded)
 
     run(action, debug=debug)

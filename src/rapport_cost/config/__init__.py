@@ -12,7 +12,10 @@ Modules: :mod:`~rapport_cost.config.base` (the strict base model, bounds, common
 :mod:`~rapport_cost.config.numbers` (literals, named and inline parameters),
 :mod:`~rapport_cost.config.schema` (every section and :class:`CostingConfig`),
 :mod:`~rapport_cost.config.overrides` (dotted override paths),
-:mod:`~rapport_cost.config.problems` (validation and located problems) and
+:mod:`~rapport_cost.config.problems` (validation and located problems),
+:mod:`~rapport_cost.config.plausibility` (the plausible range of each kind of value, as
+data), :mod:`~rapport_cost.config.correlations` (correlations against the declared
+parameters) and
 :mod:`~rapport_cost.config.manifest` (the manifest of published tables). The public names
 of each are re-exported here.
 """
@@ -70,6 +73,7 @@ from rapport_cost.config.numbers import (
     SiteRef,
 )
 from rapport_cost.config.overrides import DocPath, format_path, override_path_problem, resolve_loc
+from rapport_cost.config.plausibility import RULES, Plausible, plausibility
 from rapport_cost.config.problems import build_context, problem_from_error, validate_config
 from rapport_cost.config.schema import (
     POLICY_ACTIONS,
@@ -111,6 +115,7 @@ __all__ = [
     "DIST_TYPES",
     "PERSPECTIVE_PAYERS",
     "POLICY_ACTIONS",
+    "RULES",
     "Annuity",
     "Beta",
     "BootstrapSettings",
@@ -150,6 +155,7 @@ __all__ = [
     "Payer",
     "Perspective",
     "Pert",
+    "Plausible",
     "PolicyCode",
     "ProgrammeCost",
     "ProgrammeUnit",
@@ -183,6 +189,7 @@ __all__ = [
     "format_path",
     "override_path_problem",
     "parse_duration",
+    "plausibility",
     "problem_from_error",
     "resolve_loc",
     "validate_config",

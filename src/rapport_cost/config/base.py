@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     StringConstraints,
@@ -24,8 +25,21 @@ PERSPECTIVE_PAYERS: dict[str, frozenset[str]] = {
     "societal": frozenset({"nhs", "pss", "charity", "woman", "volunteer"}),
 }
 
+
+def _consecutive(year: str) -> str:
+    """A financial year's two parts are consecutive years: 2023/24, never 2023/25."""
+    start = int(year[:4])
+    meant = f"{start}/{(start + 1) % 100:02d}"
+    if year != meant:
+        msg = f"{year!r} is not a financial year (they run {meant}); did you mean {meant!r}?"
+        raise ValueError(msg)
+    return year
+
+
 Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
-FinancialYear = Annotated[str, StringConstraints(pattern=r"^\d{4}/\d{2}$")]
+FinancialYear = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}/\d{2}$"), AfterValidator(_consecutive)
+]
 IndexVariant = Literal["pay_and_prices", "pay", "prices"]
 
 
@@ -60,6 +74,15 @@ class Bound:
         if self.le is not None and not value <= self.le:
             return f"must be <= {_fmt(self.le)}"
         return None
+
+    def hint(self, value: float) -> str:
+        """``"; did you mean 0.237?"`` when a share (at most 1) is written as a percent."""
+        return percent_hint(value) if self.le == 1 else ""
+
+
+def percent_hint(value: float) -> str:
+    """``"; did you mean 0.223?"`` for a share written as a percent (1 < value <= 100)."""
+    return f"; did you mean {value / 100:g}?" if 1 < value <= 100 else ""
 
 
 def _fmt(x: object) -> str:

@@ -109,7 +109,7 @@ def _bounded(bound: Bound) -> AfterValidator:
                 rule = bound.violation(float(x))
                 if rule:
                     msg = f"{rule}, got {_fmt(x)}" + (f" ({label.strip()})" if label else "")
-                    raise ValueError(msg)
+                    raise ValueError(msg + bound.hint(float(x)))
         return v
 
     return AfterValidator(check)

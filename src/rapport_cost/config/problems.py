@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import (
@@ -11,9 +11,11 @@ from pydantic import (
     ValidationError,
 )
 
-from rapport_cost.config.base import _AT, _fmt, _show
+from rapport_cost.config.base import _AT, _fmt, _show, percent_hint
+from rapport_cost.config.correlations import correlation_problems
 from rapport_cost.config.distributions import DIST_TYPES
 from rapport_cost.config.overrides import DocPath, _field_names, format_path, resolve_loc
+from rapport_cost.config.plausibility import plausibility
 from rapport_cost.config.schema import CostingConfig, _programme_list_to_map
 from rapport_cost.errors import Problem, did_you_mean
 
@@ -62,18 +64,29 @@ def build_context(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def validate_config(raw: Any) -> tuple[CostingConfig | None, list[tuple[DocPath, Problem]]]:
+def validate_config(
+    raw: Any, *, price_years: Sequence[str] = ()
+) -> tuple[CostingConfig | None, list[tuple[DocPath, Problem]]]:
     """Validate a raw document; return the config, or ``None`` and every problem.
 
     Each problem comes with its path in the document so the caller can add a line number.
+    The plausibility rules' errors (:mod:`~rapport_cost.config.plausibility`; ``price_year``
+    against ``price_years``, the years the price index covers) and the checks of the
+    correlations against the declared parameters (:mod:`~rapport_cost.config.correlations`)
+    are problems too; a field the schema already rejects is reported once.
     """
     if not isinstance(raw, dict):
         return None, [((), Problem(f"the config must be a mapping of sections, got {_show(raw)}"))]
+    implausible, _ = plausibility(raw, price_years=price_years)
+    implausible += correlation_problems(raw)
     try:
-        cfg = CostingConfig.model_validate(raw, context=build_context(raw))
+        cfg: CostingConfig | None = CostingConfig.model_validate(raw, context=build_context(raw))
+        problems: list[tuple[DocPath, Problem]] = []
     except ValidationError as exc:
-        return None, [problem_from_error(err, raw) for err in exc.errors()]
-    return cfg, []
+        cfg, problems = None, [problem_from_error(err, raw) for err in exc.errors()]
+    reported = {path for path, _ in problems}
+    problems += [(path, p) for path, p in implausible if path not in reported]
+    return (cfg, []) if not problems else (None, problems)
 
 
 def problem_from_error(
@@ -110,9 +123,13 @@ def problem_from_error(
             "less_than_equal": "<=",
         }[etype]
         limit = next(iter(ctx.values()), "?")
+        hint = ""
+        if op in ("<", "<=") and limit == 1 and isinstance(value, int | float):
+            hint = percent_hint(float(value))  # a share written as a percent
         return path, Problem(
-            f"must be {op} {_fmt(limit)}, got {_show(value)}", field=field, code="out_of_range"
-        )
+            f"must be {op} {_fmt(limit)}, got {_show(value)}{hint}", field=field,
+            code="out_of_range",
+        )  # fmt: skip
     if etype in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
         kind = "a whole number" if etype.startswith("int") else "a number"
         return path, Problem(f"must be {kind}, got {_show(value)}", field=field, code="type")
@@ -162,8 +179,8 @@ def problem_from_error(
     msg = msg.removeprefix("Value error, ")
     if msg.startswith(_AT):
         where, msg = msg.removeprefix(_AT).split(": ", 1)
-        path = tuple(where.split("."))
-        return path, Problem(msg, field=where, code=etype)
+        path = tuple(int(p) if p.isdigit() else p for p in where.split("."))
+        return path, Problem(msg, field=format_path(path), code=etype)
     if etype != "value_error":
         msg = msg[:1].lower() + msg[1:] + f", got {_show(value)}"
     return path, Problem(msg, field=field, code=etype)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from rapport_cost.errors import InputError, Problem
 from rapport_cost.fileio.logs import spreadsheet_rows
+from rapport_cost.fileio.regular import read_regular
 
 REQUIRED = ("unit", "admissions_per_year")
 OPTIONAL = ("label", "source")
@@ -41,11 +42,7 @@ def read_admissions(path: Path, *, source: str) -> tuple[list[AdmissionRow], str
         If the file cannot be read, lacks a column, or has a blank or duplicate unit or
         an admissions value that is not a number >= 0 (every problem listed).
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        msg = "file not found" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc}"
-        raise InputError(msg, [Problem(msg, source, code="not_found")]) from None
+    raw = read_regular(path, source=source)  # not a pipe or a device
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapport_cost.config import CostingConfig, validate_config
+from rapport_cost.config import CostingConfig, plausibility, validate_config
 from rapport_cost.errors import ConfigError, Problem
 from rapport_cost.fileio.bundled import default_config_path
+from rapport_cost.fileio.reference import nhscii_years
 from rapport_cost.fileio.yaml_file import DocPath, YamlDocument, read_yaml
+
+#: The log tables a config may name (``logs:``), as ``fileio.logs.TABLES``.
+LOG_TABLES = ("contacts", "attendance", "women", "staff_time")
 
 
 @dataclass(frozen=True)
@@ -21,11 +26,20 @@ class LoadedConfig:
     source: str
     document: YamlDocument
     sha256: str
+    warnings: tuple[str, ...] = ()
+    """Values that may be right but are unusual (:mod:`rapport_cost.config.plausibility`),
+    each located (``file:line: field: message``), for the output's warnings."""
 
     @property
     def folder(self) -> Path:
         """The folder that relative paths in the config are relative to."""
         return self.path.parent
+
+    def files(self) -> list[Path]:
+        """The config file and every log it names: the inputs an output must not replace."""
+        logs = self.config.logs
+        names = [getattr(logs, t) for t in LOG_TABLES] if logs is not None else []
+        return [self.path, *(self.folder / n for n in names if n)]
 
     def locate(self, problem: Problem, path: DocPath | None = None) -> Problem:
         """Fill in this file and the line of ``path`` (or of the problem's field)."""
@@ -59,7 +73,8 @@ def _parse_field(field: str | None) -> DocPath:
 def display_path(path: Path) -> str:
     """A path as short as possible for messages: relative to the working folder if inside it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        # realpath, not resolve(): a symbolic-link loop is shown as given, not an error
+        return str(Path(os.path.realpath(path)).relative_to(os.path.realpath(Path.cwd())))
     except ValueError:
         return str(path)
 
@@ -70,25 +85,36 @@ def load_config(path: Path | str | None = None) -> LoadedConfig:
     Raises
     ------
     ConfigError
-        With every problem in the file, each with its line and dotted field.
+        With every problem in the file, each with its line and dotted field: those of
+        the YAML (duplicate keys, refused tags, unreadable values) with the others.
     """
     cfg_path = Path(path) if path is not None else default_config_path()
     source = str(path) if path is not None else display_path(cfg_path)
-    document, raw_bytes = read_yaml(cfg_path, source=source)
+    document, raw_bytes = read_yaml(cfg_path, source=source, lenient=True)
     return config_from_document(document, cfg_path, source, hashlib.sha256(raw_bytes).hexdigest())
 
 
 def config_from_document(
     document: YamlDocument, path: Path, source: str, sha256: str
 ) -> LoadedConfig:
-    """Validate a parsed document (also used for scenario variants of a config)."""
-    cfg, problems = validate_config(document.data)
-    if cfg is None:
-        located = [
-            Problem(p.message, source, document.line_of(doc_path), p.field or None, p.code)
-            for doc_path, p in problems
-        ]
-        located.sort(key=lambda p: p.line or 0)
-        msg = f"{len(located)} problem(s) in {source}"
-        raise ConfigError(msg, located)
-    return LoadedConfig(cfg, path, source, document, sha256)
+    """Validate a parsed document (also used for scenario variants of a config).
+
+    The document's own problems (:attr:`YamlDocument.problems`) are reported with the
+    validation's; the price year is checked against the bundled NHSCII's years.
+    """
+    years = nhscii_years()
+    cfg, problems = validate_config(document.data, price_years=years)
+    located = [
+        Problem(p.message, source, document.line_of(doc_path), p.field or None, p.code)
+        for doc_path, p in problems
+    ]
+    found = document.together(zip((d for d, _ in problems), located, strict=True))
+    if cfg is None or found:
+        msg = f"{len(found)} problem(s) in {source}"
+        raise ConfigError(msg, found)
+    _, unusual = plausibility(document.data, price_years=years)
+    warnings = tuple(
+        str(Problem(p.message, source, document.line_of(doc_path), p.field or None, p.code))
+        for doc_path, p in unusual
+    )
+    return LoadedConfig(cfg, path, source, document, sha256, warnings)

@@ -24,6 +24,7 @@ from rapport_cost.arrays import IntArray
 from rapport_cost.errors import InputError, Problem
 from rapport_cost.fileio.config_file import display_path
 from rapport_cost.fileio.logs import read_xlsx, spreadsheet_rows
+from rapport_cost.fileio.regular import read_regular
 
 #: Suffixes read as each format (anything else is read as CSV).
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -102,18 +103,12 @@ def read_costs(path: str | Path) -> CostsFile:
     Raises
     ------
     InputError
-        If the file is missing, unreadable, empty or not a table (exit code 2).
+        If the file is missing, unreadable, not a regular file (a pipe, a device), empty
+        or not a table (exit code 2).
     """
     file = Path(path)
     source = display_path(file)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        msg = "costs file not found"
-        raise _error(msg, source, code="not_found") from None
-    except OSError as exc:
-        msg = f"cannot read: {exc.strerror or exc}"
-        raise _error(msg, source, code="unreadable") from None
+    raw = read_regular(file, source=source, what="costs file")  # no pipe or device
     suffix = file.suffix.lower()
     rows = None
     if suffix in XLSX_SUFFIXES:

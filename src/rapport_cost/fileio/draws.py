@@ -28,6 +28,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from rapport_cost.errors import ExportError, Problem
+from rapport_cost.fileio.interrupts import critical
 
 
 def _export_error(target: Path, exc: OSError) -> ExportError:
@@ -60,17 +61,19 @@ class DrawsWriter:
     def __init__(self, near: Path, columns: Sequence[str], names: tuple[str, str]) -> None:
         self.columns = list(columns)
         self.names = names
+        self.near = near
         fields = [pa.field(self.columns[0], pa.int64())]
         fields += [pa.field(c, pa.float64()) for c in self.columns[1:]]
         self._schema = pa.schema(fields)
-        try:
-            near.parent.mkdir(parents=True, exist_ok=True)
-            self.folder = Path(
-                tempfile.mkdtemp(prefix=f".{near.name}.draws.", suffix=".tmp", dir=near.parent)
-            )
-        except OSError as exc:
-            raise _export_error(near, exc) from None
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
+        with critical():  # the folder is made and its removal registered at once
+            try:
+                near.parent.mkdir(parents=True, exist_ok=True)
+                self.folder = Path(
+                    tempfile.mkdtemp(prefix=f".{near.name}.draws.", suffix=".tmp", dir=near.parent)
+                )
+            except OSError as exc:
+                raise _export_error(near, exc) from None
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
         self._parquet: Any = None
         self._csv: Any = None
         self.rows = 0
@@ -104,7 +107,7 @@ class DrawsWriter:
             self._csv.write_table(table)
         except OSError as exc:
             self.abort()
-            raise _export_error(self.folder, exc) from None
+            raise _export_error(self.near, exc) from None
         self.rows += len(ids)
 
     def close(self) -> None:

@@ -14,7 +14,8 @@ from rapport_cost.config import PublishedManifest, problem_from_error
 from rapport_cost.errors import ConfigError, InputError, Problem
 from rapport_cost.fileio.bundled import bundled_root
 from rapport_cost.fileio.config_file import display_path
-from rapport_cost.fileio.yaml_file import read_yaml
+from rapport_cost.fileio.regular import read_regular
+from rapport_cost.fileio.yaml_file import DocPath, read_yaml
 
 
 def default_manifest_path() -> Path:
@@ -32,17 +33,20 @@ def load_manifest(path: Path | None = None) -> tuple[PublishedManifest, Path]:
     """
     file = path or default_manifest_path()
     source = display_path(file)
-    doc, _ = read_yaml(file, source=source)
+    doc, _ = read_yaml(file, source=source, lenient=True)
+    located: list[tuple[DocPath, Problem]] = []
     try:
         manifest = PublishedManifest.model_validate({"published": doc.data})
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
             doc_path, p = problem_from_error(err, {"published": doc.data}, PublishedManifest)
             inner = doc_path[1:]
-            problems.append(
-                Problem(p.message, source, doc.line_of(inner), ".".join(map(str, inner)), p.code)
-            )
+            located.append(
+                (inner, Problem(p.message, source, doc.line_of(inner), ".".join(map(str, inner)),
+                                p.code))
+            )  # fmt: skip
+    problems = doc.together(located)
+    if problems:
         msg = f"{len(problems)} problem(s) in {source}"
         raise ConfigError(msg, problems) from None
     return manifest, file
@@ -68,6 +72,9 @@ def read_table(path: Path) -> pd.DataFrame:
         raise InputError(msg, [Problem(f"cannot read: {exc}", display_path(path))]) from None
 
 
+#: Most bytes of an output folder's ``manifest.json``.
+MANIFEST_BYTES = 16 * 2**20
+
 #: Arguments in an output manifest's ``args`` that name a file.
 PATH_ARGS = ("config", "scenarios_file", "costs")
 
@@ -80,7 +87,7 @@ def portable_args(args: dict[str, Any], folder: Path) -> dict[str, Any]:
     with the output but the root (or is on another drive) stays absolute.
     """
     out = dict(args)
-    base = str(folder.resolve())
+    base = os.path.realpath(folder)  # not resolve(): no error on a symbolic-link loop
     for key in PATH_ARGS:
         value = out.get(key)
         if not isinstance(value, str):
@@ -116,15 +123,20 @@ def read_output_manifest(folder: Path) -> dict[str, Any]:
         If the folder has no readable manifest.
     """
     file = folder / "manifest.json"
+    source = display_path(file)
+    if not (file.exists() or file.is_symlink()):
+        why = "not found (is this a folder written with -o?)"
+        msg = f"{source}: {why}"
+        raise InputError(msg, [Problem(why, source, code="not_found")])
+    raw = read_regular(file, source=source, limit=MANIFEST_BYTES, what="manifest")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        msg = f"{display_path(file)}: not found (is this a folder written with -o?)"
-        raise InputError(msg, [Problem(msg)]) from None
-    except (OSError, json.JSONDecodeError) as exc:
-        msg = f"{display_path(file)}: cannot read: {exc}"
-        raise InputError(msg, [Problem(msg)]) from None
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        why = f"cannot read as JSON: {exc}"
+        msg = f"{source}: {why}"
+        raise InputError(msg, [Problem(why, source, code="bad_manifest")]) from None
     if not isinstance(data, dict):
-        msg = f"{display_path(file)}: not a manifest"
-        raise InputError(msg, [Problem(msg)])
+        why = "not a manifest (a JSON object)"
+        msg = f"{source}: {why}"
+        raise InputError(msg, [Problem(why, source, code="bad_manifest")])
     return data

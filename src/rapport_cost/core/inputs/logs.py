@@ -27,6 +27,7 @@ import pandas as pd
 
 from rapport_cost.arrays import BoolArray, DateArray, FloatArray, IntArray, KeyArray
 from rapport_cost.config import CostingConfig
+from rapport_cost.core.inputs import plausible
 from rapport_cost.core.inputs.ids import factorize_keys, short_keys
 from rapport_cost.errors import LogError, Problem, did_you_mean
 
@@ -506,6 +507,13 @@ def _date_column(
     return values
 
 
+def _flag(
+    problems: _Problems, table: LogTable, column: str, found: tuple[BoolArray, list[str]], code: str
+) -> None:
+    """Report the rows a plausibility check found (``core/inputs/plausible.py``)."""
+    problems.add(table, found[0], column, found[1], code)
+
+
 def _apply_policy(
     table: LogTable,
     problems: _Problems,
@@ -637,6 +645,9 @@ def _women(
         "is before the admission_date",
         "discharge_before_admission",
     )
+    _flag(problems, table, "discharge_date", plausible.long_stays(adm, dis), "implausible_stay")
+    for col, values in (("admission_date", adm), ("discharge_date", dis)):
+        _flag(problems, table, col, plausible.early_dates(values), "implausible_date")
     out = pd.DataFrame(
         {
             "woman_id": ids.uniques[ids.codes],
@@ -722,6 +733,9 @@ def _contacts(
     capacity = _number_column(
         table, problems, "capacity", required=False, default=np.nan, integer=True
     )
+    for col, minutes in (("duration_min", duration), ("prep_min", prep), ("travel_min", travel)):
+        _flag(problems, table, col, plausible.long_minutes(minutes), "implausible_minutes")
+    _flag(problems, table, "date", plausible.early_dates(date), "implausible_date")
     facilitators = _facilitators(table, problems, cfg)
     # attended: yes/no, blank = yes
     att = _Factor.of(frame, "attended")
@@ -777,6 +791,8 @@ def _contacts(
     problems.add(
         table, one & ~w_blank & (woman < 0), "woman_id", "is not in the women log", "unknown_woman"
     )
+    follows = plausible.admission_followed(women["admission_date"].to_numpy(), woman)
+    _flag(problems, table, "date", plausible.far_after(date, follows), "implausible_date")
     site_cat = site.categorical(sites)
     _woman_fits(
         table,

@@ -19,6 +19,7 @@ import pandas as pd
 from rapport_cost.arrays import Int64Array, IntArray, Matrix, Vector
 from rapport_cost.config import CostingConfig
 from rapport_cost.core.inputs.logs import CleanLogs
+from rapport_cost.core.inputs.plausible import check_admissions
 from rapport_cost.core.prices.terms import PriceTerms
 from rapport_cost.core.usage.allocation import AllocationKey, Allocator, programme_quantity
 from rapport_cost.core.usage.discounting import (
@@ -108,6 +109,7 @@ class _Matrices:
 
 def _contacts(logs: CleanLogs, cfg: CostingConfig, terms: PriceTerms) -> _Contacts:
     c, women = logs.contacts, logs.women
+    check_admissions({k: s.admissions for k, s in cfg.sites.items()}, women["site"])
     sites = tuple(cfg.sites) if cfg.sites else tuple(dict.fromkeys(women["site"]))
     n_sites, n_types = len(sites), len(cfg.contact_types) + 2
     lay = Layout(
