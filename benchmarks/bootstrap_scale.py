@@ -1,4 +1,4 @@
-"""Bootstrap at scale: rapport-cost against scipy.stats.bootstrap (DESIGN §6).
+"""Bootstrap at scale: rapport-cost against scipy.stats.bootstrap (README, Development).
 
 The same data in one run: 20,000 women with skewed costs (35% zeros, the rest gamma with
 shape 0.8), in three units. Both tools compute the BCa 95% interval of the mean with 9,999

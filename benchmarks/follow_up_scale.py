@@ -79,7 +79,7 @@ def make_cohort(n: int, n_lines: int) -> dict[str, np.ndarray]:
 
 
 def pandas_btp(women: pd.DataFrame, lines: pd.DataFrame, tau: float, h: float) -> float:
-    """Bang–Tsiatis partitioned, as an analyst would script it in pandas (METHODS F-5).
+    """Bang–Tsiatis partitioned, as an analyst would script it in pandas (M-69).
 
     ``women``: columns ``woman``, ``C``, ``T``; ``lines``: ``woman``, ``u``, ``cost``.
     """

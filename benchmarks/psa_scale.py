@@ -9,7 +9,7 @@ In one run, for each sampling design:
   start-up: the model (config, logs, usage matrix) is built once beforehand and the time
   covers drawing, pricing, aggregating and every summary (quantiles, batch-means MCSE,
   convergence, achieved correlations).
-* **floor** (DESIGN §6): the same draws made the plain way, chunk by chunk (the PSA's
+* **floor**: the same draws made the plain way, chunk by chunk (the PSA's
   chunk size), plus one matrix product per chunk, with nothing kept. For ``lhs`` and
   ``sobol``: ``scipy.stats.qmc.LatinHypercube`` (a new hypercube per chunk, as the PSA
   does) or one persistent ``scipy.stats.qmc.Sobol``, each uniform clipped to
@@ -26,7 +26,7 @@ shared), wall clock and CPU (all threads). Then the peak memory that ``tracemall
 as many (``--memory-factor``): the PSA keeps the per-draw outputs it summarises and plots
 (2 quantities × (3 units + all) × 8 bytes = 64 bytes a draw); everything else must not
 grow with the draws.
-Targets: psa within 1.5× of the floor for lhs and sobol (DESIGN §6: 2×); the memory
+Targets: psa within 1.5× of the floor for lhs and sobol (the first target was 2×); the memory
 beyond the kept outputs set by the chunk size, not by the draws.
 """
 

@@ -3,7 +3,7 @@
 Each case is run as its corpus runs it (test_invalid_configs, _logs, _costs); its
 messages must each name a file (with its row or line), an option or a config field, and
 none may hold the id of a woman of the case (ids collected from its women log and
-costs file: pseudonymised health data, DESIGN §1). The hostile corpus is held to the
+costs file: pseudonymised health data). The hostile corpus is held to the
 same in tests/hostile/runner.py.
 """
 

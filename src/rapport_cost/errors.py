@@ -24,7 +24,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Process exit codes (DESIGN §5)."""
+    """Process exit codes (README, Commands)."""
 
     OK = 0
     """Success."""

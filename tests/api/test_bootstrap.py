@@ -1,8 +1,9 @@
 """``bootstrap``: the API and CLI on cost tables worked by hand and on the bundled example.
 
-Expected values come from METHODS §6 and §8 or are worked out in the comments; Monte
-Carlo checks use tolerances of at least four Monte Carlo standard errors, so they hold for
-every seed (``global_random_seed``; ``RAPPORT_TEST_SEEDS=all`` runs 0-99).
+Expected values come from the bootstrap rules M-49 to M-53 and their test vectors or are
+worked out in the comments; Monte Carlo checks use tolerances of at least four Monte Carlo
+standard errors, so they hold for every seed (``global_random_seed``;
+``RAPPORT_TEST_SEEDS=all`` runs 0-99).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def ci(result: api.Result, site: str = "all", **labels: str) -> pd.Series:
 
 
 def test_exhaustive_se_of_1_2_3_4(tmp_path: Path, global_random_seed: int) -> None:
-    # METHODS T21: x = (1, 2, 3, 4); the ideal (all 4^4 resamples) SE of the mean is
+    # M-50: x = (1, 2, 3, 4); the ideal (all 4^4 resamples) SE of the mean is
     # √(Σ(x − x̄)²)/n = √5/4 = 0.5590170. With B = 20,000 the SD of θ* has a relative MC
     # error of about √((κ − 1)/(4B)) ≈ 0.5% (κ ≈ 2.66 for a mean of four such draws), so
     # 3% is over five MC standard errors; the bias has MC SE 0.559/√B ≈ 0.004.

@@ -91,7 +91,7 @@ def test_base_case(tmp_path: Path) -> None:
 
 
 def test_per_unit_mean_minutes_and_contacts_by_type(tmp_path: Path) -> None:
-    # METHODS C-14. Minutes of the contacts each woman had: W1 C1 60 + C2 90 = 150;
+    # M-29. Minutes of the contacts each woman had: W1 C1 60 + C2 90 = 150;
     # W2 C2 90 (she missed C3); W3 C4 60; W4 none. Contacts she took part in, by type:
     # one-to-ones W1 1, W2 0, W3 1, W4 0; groups W1 1, W2 1 (C5 nobody came)
     pu = run(tmp_path).tables["per_unit"].set_index("site")
@@ -196,7 +196,7 @@ def test_contact_rate_mode(tmp_path: Path) -> None:
 
 
 def test_mode_a_equals_mode_b_when_ratio_matches_logged_time(tmp_path: Path) -> None:
-    # METHODS C-6 consistency: with rho = logged non-contact / contact hours and no
+    # M-14 consistency: with rho = logged non-contact / contact hours and no
     # residual, both modes give the same total. PSW only, one one-to-one of 60 + 30 + 30 min:
     # rho = 1.0 (the config's ratio); mode B: 2 h x 30 = 60; mode A: 1 h x 60 = 60.
     contacts = (
@@ -233,7 +233,7 @@ def test_discount_timing_exact(tmp_path: Path) -> None:
 def test_no_discounting_within_a_year(tmp_path: Path) -> None:
     text = (CASE / "contacts.csv").read_text().replace("2026-03-01", "2025-03-01")
     r = run(tmp_path, {"discounting": {"rate": 0.035, "timing": "end"}}, contacts=text)
-    # METHODS I-7: horizon within 12 months, not discounted even with timing end
+    # M-40: horizon within 12 months, not discounted even with timing end
     assert women_costs(r)["W3"] == pytest.approx(30.0)
     assert any("not applied" in w for w in r.warnings)
 

@@ -1,4 +1,4 @@
-"""follow-up: costs within a horizon from the logs and from a cost history (METHODS §9)."""
+"""follow-up: costs within a horizon from the logs and from a cost history (M-65 to M-74)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def test_ccostr_simulated_history_at_6_years() -> None:
 
 def test_ccostr_toy_beyond_every_follow_up_is_refused() -> None:
     # the toy at τ = 1000 days: nobody is under observation there and B is censored at
-    # 903, the longest follow-up, so the mean within 1000 days is refused (METHODS F-7)
+    # 903, the longest follow-up, so the mean within 1000 days is refused (M-72)
     result = invoke(["follow-up", "--costs", str(CCOSTR / "toy.csv"), "--horizon", "1000"], code=2)
     assert "the longest is 903 time units" in " ".join(result.stderr.split())
 

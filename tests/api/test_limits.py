@@ -1,6 +1,6 @@
 """Sizes are checked against memory before any is asked for (api/limits.py).
 
-Oracles: the PSA keeps two outputs per site-and-all column and draw (METHODS P-6: the
+Oracles: the PSA keeps two outputs per site-and-all column and draw (M-47: the
 quantiles need every draw), so ``2 x (n_sites + 1) x 8`` bytes a draw is a floor the
 estimate must not undercut; and the estimate must bound the memory a run really takes,
 measured with ``tracemalloc`` (NumPy reports its buffers to it).

@@ -106,7 +106,7 @@ def test_psa_with_nothing_varied_equals_estimate(fixed_case: api.Built) -> None:
     got = rows(result)
     for (site, quantity), (value, _) in LINEAR.items():
         r = got[site, quantity]
-        # the engine at θ₀ is the estimate (DESIGN §2), and both are the hand-worked figure
+        # the engine at θ₀ is the estimate (one costing path), and both are the hand-worked figure
         assert r["deterministic"] == pytest.approx(est.loc[site, quantity], rel=1e-12, abs=0)
         assert r["deterministic"] == pytest.approx(value, rel=1e-9)
         # every draw is the base case
@@ -149,7 +149,7 @@ def test_linear_case_quantiles_under_lhs(linear_case: api.Built) -> None:
         want = base + c * (q - 30)
         assert_allclose([r["q025"], r["median"], r["q975"]], want, rtol=0, atol=0.02 * c)
     # the probabilistic mean is 3c above the base case: 5/71.1667 = +7.0% for site a
-    (p6,) = [w for w in result.warnings if "METHODS P-6" in w]
+    (p6,) = [w for w in result.warnings if "M-47" in w]
     assert "mean_cost_per_woman for a (+7.0%)" in p6
     # total for all: 3 (5 + 1/1.035) / 259.9855 = +6.9%
     assert "total_cost for all (+6.9%)" in p6
@@ -157,7 +157,7 @@ def test_linear_case_quantiles_under_lhs(linear_case: api.Built) -> None:
 
 def test_price_year_factor_multiplies_every_draw(tmp_path: Path) -> None:
     # The rate is written in 2021/22 prices: NHSCII pay & prices 2021/22 → 2023/24 is
-    # 1.09970804 (METHODS §8 T13). The gamma (mean 30, SE 3) describes the value as
+    # 1.09970804 (M-36). The gamma (mean 30, SE 3) describes the value as
     # written, so every draw is multiplied by f: site a's total (4 PSW hours) has base
     # 181 + 4·(30f − 30) = 192.96498 and SD 4 · 3f = 13.196496.
     f = 1.09970804

@@ -161,7 +161,7 @@ def test_only_unknown_scenario_is_a_usage_error() -> None:
 
 
 def test_scenarios_give_the_undiscounted_total_beside_the_discounted(tmp_path: Path) -> None:
-    # METHODS I-8. tests/cases/small: every cost falls in the first year after admission
+    # M-41. tests/cases/small: every cost falls in the first year after admission
     # but C4's 30 (W3, 393 days on): total 181 + 30/1.035 + 50 discounted at 3.5%,
     # 181 + 30 + 50 = 261 undiscounted (tests/api/test_estimate_small.py); at rate 0 both 261
     spec = tmp_path / "scenarios.yaml"

@@ -79,7 +79,7 @@ def test_base_value_is_the_estimate() -> None:
 
 def test_tornado_swings_and_order() -> None:
     t = api.dsa(CONFIG).tables["tornado"].set_index("parameter")
-    # refreshments: gamma with k = m²/s² = 16 and θ = s²/m = 0.125 (METHODS P-2)
+    # refreshments: gamma with k = m²/s² = 16 and θ = s²/m = 0.125 (M-43)
     f_lo, f_hi = stats.gamma.ppf([0.025, 0.975], a=16, scale=0.125)
     expected = {
         "psw_rate": (24, 36, 12 * DY_DP),  # 12 x 1.0748792 = 12.898551

@@ -1,4 +1,4 @@
-"""subgroups: the API and the command on the engine's per-woman costs (METHODS §10)."""
+"""subgroups: the API and the command on the engine's per-woman costs (M-75 to M-81)."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def test_csv_files_show_star_and_no_per_woman_table(config: Path, tmp_path: Path
 
 def test_example_counts_are_rounded_to_5(tmp_path: Path) -> None:
     # the example's units have 118, 83 and 99 women: nhsd2018 publishes 120, 85, 100 and
-    # the total from the unrounded 300 -> 300 (METHODS S-1, S-2)
+    # the total from the unrounded 300 -> 300 (M-60)
     doc = json.loads(
         invoke(["estimate", "-c", str(EXAMPLE), "-f", "json", "--sdc", "nhsd2018"], code=0).stdout
     )

@@ -1,8 +1,9 @@
-"""Tests of the bootstrap core (METHODS §6, B-1 to B-8; test vectors T19, T21, T22).
+"""Tests of the bootstrap core (M-49 to M-53; test vectors T19, T21, T22).
 
-Every expected number is typed in from METHODS §8, derived by hand in a comment, or follows
-from a closed form written out in the test. Stochastic tests take ``global_random_seed`` and
-use tolerances of about five Monte Carlo standard errors, each derived in the test.
+Every expected number is typed in from the bootstrap test vectors (T19–T22, quoted), derived
+by hand in a comment, or follows from a closed form written out in the test. Stochastic
+tests take ``global_random_seed`` and use tolerances of about five Monte Carlo standard
+errors, each derived in the test.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from rapport_cost.core.analyses.bootstrap import (
 from rapport_cost.core.analyses.bootstrap import resampling as bootstrap_module
 from rapport_cost.errors import ExitCode, ModelError
 
-# D&H `aircondit`: hours between air-conditioning failures (METHODS T19).
+# D&H `aircondit`: hours between air-conditioning failures (M-51).
 AIRCONDIT = np.array([3, 5, 7, 18, 43, 85, 91, 98, 100, 130, 230, 487], dtype=float)
 
 # z_{0.975} of the standard normal (the well-known 1.959963984540054).
@@ -79,7 +80,7 @@ def var_rtol(replicates: np.ndarray, k: float = 5.0) -> float:
 
 
 def test_t19_aircondit_closed_form_acceleration_equals_jackknife() -> None:
-    # METHODS T19: x̄ = 108.083333; â = 0.09379807 (jackknife equals closed form).
+    # M-51: x̄ = 108.083333; â = 0.09379807 (jackknife equals closed form).
     assert_allclose(AIRCONDIT.mean(), 108.083333, atol=5e-7)
     assert_allclose(mean_acceleration(AIRCONDIT), 0.09379807, atol=5e-9)
     jack = jackknife_values(AIRCONDIT, lambda v: float(np.mean(v)))
@@ -88,7 +89,7 @@ def test_t19_aircondit_closed_form_acceleration_equals_jackknife() -> None:
 
 
 def test_t19_aircondit_ideal_bootstrap_se() -> None:
-    # METHODS T19: ideal bootstrap SE = √(Σ(x − x̄)²)/n = 37.652552.
+    # M-51: ideal bootstrap SE = √(Σ(x − x̄)²)/n = 37.652552.
     assert_allclose(ideal_bootstrap_se(AIRCONDIT), 37.652552, atol=5e-7)
 
 
@@ -109,7 +110,7 @@ def _exhaustive_1234() -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_t21_exhaustive_bootstrap_se() -> None:
-    # METHODS T21: over all 4⁴ = 256 equally likely resamples of (1, 2, 3, 4), the SE of the
+    # M-50: over all 4⁴ = 256 equally likely resamples of (1, 2, 3, 4), the SE of the
     # mean is √5/4 = 0.5590170 exactly. By hand: Σ(x − 2.5)² = 2.25 + 0.25 + 0.25 + 2.25 = 5,
     # Var*(x̄*) = (Σ(x − x̄)²/n)/n = 5/16.
     means, _ = _exhaustive_1234()
@@ -180,7 +181,7 @@ def t22(acceleration: float) -> BootstrapReplicates:
 
 
 def test_t22_percentile_and_basic() -> None:
-    # METHODS T22: (B+1)α = 25 and 975 are integers, so percentile (25, 975); basic
+    # M-51: (B+1)α = 25 and 975 are integers, so percentile (25, 975); basic
     # (2·500 − 975, 2·500 − 25) = (25, 975).
     pct = interval_from_replicates(t22(0.0), method="percentile")
     basic = interval_from_replicates(t22(0.0), method="basic")
@@ -189,7 +190,7 @@ def test_t22_percentile_and_basic() -> None:
 
 
 def test_t22_bca_norm_inter_with_boot_ties() -> None:
-    # METHODS T22, â = 0: ẑ0 = Φ⁻¹(499/999) = −0.001254569, α1 = 0.024853713,
+    # M-51, â = 0: ẑ0 = Φ⁻¹(499/999) = −0.001254569, α1 = 0.024853713,
     # α2 = 0.974852992, norm.inter endpoints (24.855833, 974.850915).
     ci = interval_from_replicates(t22(0.0), method="bca", ties="boot")
     assert_allclose(ci.z0, -0.001254569, atol=5e-10)
@@ -198,14 +199,14 @@ def test_t22_bca_norm_inter_with_boot_ties() -> None:
 
 
 def test_t22_bca_weibull_variant() -> None:
-    # METHODS T22: numpy method="weibull" gives (24.853713, 974.852992), i.e. the rank
+    # M-51: numpy method="weibull" gives (24.853713, 974.852992), i.e. the rank
     # (B+1)α interpolated linearly between consecutive integers.
     ci = interval_from_replicates(t22(0.0), method="bca", ties="boot", quantile_method="weibull")
     assert_allclose((ci.lower, ci.upper), (24.853713, 974.852992), atol=5e-7)
 
 
 def test_t22_bca_with_acceleration() -> None:
-    # METHODS T22, â = 0.1: α1 = 0.050408843, α2 = 0.992545050, norm.inter
+    # M-51, â = 0.1: α1 = 0.050408843, α2 = 0.992545050, norm.inter
     # (50.410752, 992.530419).
     ci = interval_from_replicates(t22(0.1), method="bca", ties="boot")
     assert_allclose(ci.quantile_levels, (0.050408843, 0.992545050), atol=5e-10)

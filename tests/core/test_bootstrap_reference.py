@@ -5,7 +5,7 @@ bootstrap distribution is known exactly (the "ideal bootstrap"). The code's Mont
 replicates must agree with it: their variance within a few Monte Carlo standard errors,
 and the studentized interval's endpoints inside the band of exact quantiles that a
 Monte Carlo quantile of B draws falls in. The reference code below is written from the
-algorithms' definitions (METHODS B-5, B-6), not from the module under test.
+algorithms' definitions (M-50), not from the module under test.
 """
 
 from __future__ import annotations

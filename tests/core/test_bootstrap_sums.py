@@ -1,4 +1,4 @@
-"""The resample sums of one stratum (core/analyses/bootstrap/sums.py, METHODS B-2, B-4).
+"""The resample sums of one stratum (core/analyses/bootstrap/sums.py, M-50).
 
 The oracle is the definition of the scheme: a resample of a stratum of n women is n draws
 with replacement, so the vector of how often each woman is drawn is Multinomial(n; 1/n, …,

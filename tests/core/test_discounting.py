@@ -1,4 +1,4 @@
-"""Discount factors (METHODS I-6) against the test vectors T11 and T11b (METHODS §8)."""
+"""Discount factors (M-38) against the test vectors T11 and T11b (quoted with their arithmetic)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_exact_timing_discounts_by_the_days_since_the_index_date() -> None:
 
 
 def test_exact_timing_of_a_daily_cost_matches_the_continuous_flow() -> None:
-    # METHODS I-6 / T11b: £1000 a year spread evenly over [0, T] is worth
+    # M-38 / T11b: £1000 a year spread evenly over [0, T] is worth
     # C (1 - e^(-dT)) / d with d = ln 1.035; over T = 4 years = 1461 days, a cost each day
     # (a left sum with step h = 1/365.25 year) is above it by a factor ~ 1 + d h / 2 (5e-5)
     delta, years = math.log(1 + R), 4

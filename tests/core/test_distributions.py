@@ -1,8 +1,8 @@
-"""Fitted distributions: METHODS §8 T1–T9, the other config forms, and direct sampling.
+"""Fitted distributions: M-43, the other config forms, and direct sampling.
 
-Expected numbers come from METHODS.md §8 (quoted to their printed precision, so compared
-with an absolute tolerance of half a unit in the last printed place) or are worked out by
-hand in the comment next to them.
+Expected numbers come from the published test vectors T1–T10 (quoted to their printed
+precision, so compared with an absolute tolerance of half a unit in the last printed place)
+or are worked out by hand in the comment next to them.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from rapport_cost.core.params.distributions import (
 )
 from rapport_cost.errors import ModelError
 
-REL = 1e-9  # METHODS §8: deterministic values, rel 1e-9
+REL = 1e-9  # deterministic values, rel 1e-9
 P6 = 5e-7  # half a unit in the 6th decimal place
 P7 = 5e-8  # half a unit in the 7th decimal place
 
@@ -61,7 +61,7 @@ def quantiles(d: Distribution, *p: float) -> np.ndarray:
     return d.ppf(np.array(p))
 
 
-# --------------------------------------------------------------------------- METHODS §8
+# --------------------------------------------------------------------------- test vectors
 
 
 def test_t1_gamma_method_of_moments() -> None:
@@ -303,7 +303,7 @@ def test_beta_from_mean_se_rejects_impossible_se() -> None:
 
 # --------------------------------------------------------------------------- direct draws
 
-# (distribution, mean, variance), worked out by hand (see the METHODS tests above).
+# (distribution, mean, variance), worked out by hand (see the test-vector tests above).
 FAMILIES = {
     "gamma": (GammaDistribution(25.0, 40.0), 1000.0, 40_000.0),
     "beta": (BetaDistribution(19.8, 79.2), 0.2, 0.0016),

@@ -1,7 +1,7 @@
-"""Tests of the follow-up estimators (METHODS §9: F-1 to F-7, vectors F-T1 to F-T4).
+"""Tests of the follow-up estimators (M-65 to M-74, with their test vectors).
 
-Every expected number is worked out by hand in a comment (the F-T vectors, and ZT where
-METHODS gives no value), or follows from an identity METHODS states (no censoring: every
+Every expected number is worked out by hand in a comment (the test vectors, and ZT where
+they give no value), or follows from an identity docs/methods.md states (no censoring: every
 estimator is the plain mean; no deaths: Lin equals BTP; one interval: BTP equals BT).
 Times in the F-T vectors are in months (τ = 2, h = 1): the estimators do not depend on the
 unit. Published peers (R ccostr) are in ``test_follow_up_ccostr.py``, the bootstrap and a

@@ -1,4 +1,4 @@
-"""The bootstrap of the follow-up estimators, and a simulation with a known mean (METHODS F-7).
+"""The bootstrap of the follow-up estimators, and a simulation with a known mean (M-72).
 
 The bootstrap's oracles: counts of one are the full sample (the direct estimators of
 ``estimators.py``, a separate implementation); a resample equals the direct estimators on the
@@ -182,7 +182,7 @@ def test_resamples_nobody_is_under_observation_at_the_horizon_in_are_left_out() 
 def test_weighted_estimators_find_the_known_mean_of_a_simulated_cohort(
     global_random_seed: int,
 ) -> None:
-    """BT, BTP, ZT and LIN find a closed-form mean that AD misses (METHODS F-3, F-5, F-6).
+    """BT, BTP, ZT and LIN find a closed-form mean that AD misses (M-67, M-69, M-71).
 
     Entry E ~ U(0, 365) days and a cut-off at day 1095, so administrative censoring at
     1095 − E ∈ (730, 1095]; withdrawal W ~ Exp with median 5 years; death T ~ Exp(λ) with

@@ -82,7 +82,7 @@ def test_toy_zhao_tian_is_refused_where_the_censoring_curve_is_zero() -> None:
     assert math.isnan(result.estimates["ZT"])
     assert result.refused["ZT"].code == CENSORING_CURVE_ZERO
     assert "falls to 0 at 903" in result.refused["ZT"].reason
-    # The horizon itself is refused by the input check (METHODS F-7): the longest
+    # The horizon itself is refused by the input check (M-72): the longest
     # follow-up, 903 days, is a censoring.
     (p,) = check_horizon(
         [343.0, math.inf, math.inf, 903.0], [math.inf, 445.0, 652.0, math.inf], 1000.0, 1000.0

@@ -1,4 +1,4 @@
-"""NHSCII price-year conversion (METHODS I-1, I-2, T13)."""
+"""NHSCII price-year conversion (M-36)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def latest() -> PriceIndex:
 
 
 def test_T13_factors(latest: PriceIndex) -> None:
-    # METHODS §8 T13: 2019/20 -> 2023/24 = 1.0249 x 1.0258 x 1.0732 x 1.0247 = 1.15616971
+    # M-36: 2019/20 -> 2023/24 = 1.0249 x 1.0258 x 1.0732 x 1.0247 = 1.15616971
     assert latest.factor("2019/20", "2023/24") == pytest.approx(1.15616971, rel=1e-8)
     assert 100 * latest.factor("2019/20", "2023/24") == pytest.approx(115.62, abs=0.005)
     # 2021/22 -> 2023/24 = 1.0732 x 1.0247 = 1.09970804
@@ -31,7 +31,7 @@ def test_reverse_factor_is_reciprocal(latest: PriceIndex) -> None:
 
 
 def test_chained_levels_match_methods_table(latest: PriceIndex) -> None:
-    # METHODS I-4 chained levels (2014/15 = 100): 2019/20 107.6858, 2024/25 129.5081
+    # M-36 chained levels (2014/15 = 100): 2019/20 107.6858, 2024/25 129.5081
     levels = latest.levels("2014/15")
     assert levels["2019/20"] == pytest.approx(107.6858, abs=1e-4)
     assert levels["2024/25"] == pytest.approx(129.5081, abs=1e-4)

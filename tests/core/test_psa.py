@@ -1,7 +1,8 @@
 """PSA numerics (core/psa.py): design, chunks, quantiles, convergence, warnings, tables.
 
-Expected numbers come from METHODS.md §8 or are worked out by hand in the comment next to
-them. Stochastic assertions hold for every seed 0–99 (``global_random_seed``).
+Expected numbers come from the PSA test vectors (quoted) or are worked out by hand in the
+comment next to them. Stochastic assertions hold for every seed 0–99
+(``global_random_seed``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def test_chunk_sizes_are_even() -> None:
 
 
 def test_order_quantiles_t22() -> None:
-    # METHODS §8 T22: θ* = 1..999 (B = 999); (B + 1)α = 25 and 975 are integer ranks.
+    # M-51: θ* = 1..999 (B = 999); (B + 1)α = 25 and 975 are integer ranks.
     x = np.arange(999.0, 0.0, -1.0)  # any order
     assert order(x, [0.025, 0.975]) == [25.0, 975.0]
     # T22, BCa with â = 0: α₁ = 0.024853713, α₂ = 0.974852992 give the norm.inter

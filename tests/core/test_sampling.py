@@ -1,7 +1,8 @@
-"""Sampling designs and rank correlation: METHODS §8 T10, T25, P-3, P-4.
+"""Sampling designs and rank correlation: M-44, M-45.
 
-Expected numbers come from METHODS.md §8 or are worked out by hand in the comment next
-to them. Stochastic assertions must hold for every seed 0–99 (``global_random_seed``).
+Expected numbers come from the sampling test vectors (quoted) or are worked out by hand in
+the comment next to them. Stochastic assertions must hold for every seed 0–99
+(``global_random_seed``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Statistical disclosure control (METHODS §7 S-1 to S-4, §8 T17).
+"""Statistical disclosure control (M-60 S-1 to S-4, §8 T17).
 
 Every expected value below is worked out by hand from the rules, in the comments.
 """
@@ -42,14 +42,14 @@ def mask_of(shape: tuple[int, int], cells: list[tuple[int, int]]) -> np.ndarray:
 
 
 def test_T17_nhsd2018_counts() -> None:
-    # METHODS §8 T17
+    # M-60
     counts = [0, 3, 7, 8, 12, 13, 23, 150, 152, 153]
     expected = [0, S, S, 10, 10, 15, 25, 150, 150, 155]
     assert [control_count(x, policy="nhsd2018") for x in counts] == expected
 
 
 def test_T17_total_is_rounded_from_unrounded_values() -> None:
-    # METHODS §8 T17: 0 + 3 + 7 + 8 + 12 + 23 + 150 = 203 -> 205.
+    # M-60: 0 + 3 + 7 + 8 + 12 + 23 + 150 = 203 -> 205.
     # Summing the controlled cells instead would give 0 + 10 + 10 + 25 + 150 = 195.
     table = with_margins([[0], [3], [7], [8], [12], [23], [150]], "column_totals")
     assert table[-1, 0] == 203

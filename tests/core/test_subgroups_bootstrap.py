@@ -346,7 +346,7 @@ def test_resample_weights_replace_multiplicity_times_weight(
 
 
 def test_percentile_bounds_are_the_davison_hinkley_order_statistics() -> None:
-    # METHODS T22: B = 999 replicates 1, ..., 999; (B + 1)·0.025 = 25 and (B + 1)·0.975 =
+    # M-51: B = 999 replicates 1, ..., 999; (B + 1)·0.025 = 25 and (B + 1)·0.975 =
     # 975 are integers, so the bounds are the 25th and 975th order statistics: 25 and 975.
     reps = np.arange(1.0, 1000.0)[:, None]
     lower, upper = percentile_intervals(np.random.default_rng(0).permutation(reps))

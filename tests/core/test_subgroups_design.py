@@ -1,4 +1,4 @@
-"""The design matrix of a subgroup comparison and every bad-input rule (METHODS SG-2).
+"""The design matrix of a subgroup comparison and every bad-input rule (M-76).
 
 Each bad input must raise ``UsageError`` (exit 2) with a problem that names the column
 (``field``) and the file, and a message that says the rule and the way out.

@@ -1,4 +1,4 @@
-"""Disclosure control of the subgroup tables (METHODS SG-6, §7).
+"""Disclosure control of the subgroup tables (M-81, M-60).
 
 The expected cells follow from the rules of S-1 to S-4 applied by hand: counts 1–7 are
 ``*``, other counts rounded to the nearest 5; a group of 1–7 women has its statistics

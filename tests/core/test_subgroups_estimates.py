@@ -1,4 +1,4 @@
-"""Unadjusted and adjusted group means worked by hand (METHODS SG-1, SG-3).
+"""Unadjusted and adjusted group means worked by hand (M-75, M-77).
 
 Every expected number is derived in a comment.
 """

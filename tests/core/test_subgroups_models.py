@@ -1,4 +1,4 @@
-"""The four cost models against statsmodels fits written out here (METHODS SG-2).
+"""The four cost models against statsmodels fits written out here (M-76).
 
 The oracle for each model is a direct ``statsmodels`` GLM call in the test: the family,
 link, the women it is fitted on (cost > 0 for the gamma part, 0/1 outcome for the logit)

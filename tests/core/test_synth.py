@@ -364,7 +364,7 @@ def test_bad_arguments(kwargs: dict[str, Any]) -> None:
         generate_logs(rng=np.random.default_rng(0), **kwargs)
 
 
-# ------------------------------------------------------------ follow-up ends (METHODS F-2)
+# ------------------------------------------------------------ follow-up ends (M-66)
 
 
 def test_default_ends_leave_the_logs_unchanged() -> None:

@@ -1,4 +1,4 @@
-"""PSSRU staff unit costs (METHODS C-1 to C-5), checked against the published 2024 tables."""
+"""PSSRU staff unit costs (M-7 to M-11), checked against the published 2024 tables."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def test_flat_hourly_role() -> None:
 
 
 def test_annuitisation_matches_T12() -> None:
-    # METHODS §8 T12: £20,000 over 60 years at 3.5%: A = 24.944734, EAC 801.7724 / 774.6593
+    # M-13: £20,000 over 60 years at 3.5%: A = 24.944734, EAC 801.7724 / 774.6593
     assert annuity_factor(60, 0.035) == pytest.approx(24.944734, abs=1e-6)
     assert equivalent_annual_cost(20000, 60, 0.035) == pytest.approx(801.7724, abs=1e-4)
     assert equivalent_annual_cost(20000, 60, 0.035, timing="advance") == pytest.approx(

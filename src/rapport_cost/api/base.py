@@ -31,7 +31,7 @@ T = TypeVar("T", bound=str)
 
 @dataclass
 class Result:
-    """What a command produced: named tables plus the envelope of DESIGN §5."""
+    """What a command produced: named tables plus the envelope every output carries."""
 
     command: str
     tables: dict[str, pd.DataFrame]

@@ -1,4 +1,4 @@
-"""``bootstrap``: confidence intervals of the mean cost per woman (METHODS §6, P-7).
+"""``bootstrap``: confidence intervals of the mean cost per woman (M-49, M-48).
 
 The input is the cost of every woman, either as ``estimate`` computes it from the config
 and its logs (the one costing path: :attr:`~rapport_cost.core.engine.Costs.woman` at the point
@@ -10,16 +10,16 @@ Rows of the table ``bootstrap_ci``:
 
 * one per site: an ordinary bootstrap of the women of that site (within one site the
   stratified bootstrap is the ordinary one, and the cluster bootstraps have one unit);
-* ``all``: every woman, with the chosen scheme (stratified by site by default, B-4);
+* ``all``: every woman, with the chosen scheme (stratified by site by default, M-50);
 * with ``by``: one per value of each subgroup column, every woman of that subgroup, with
   the chosen scheme (strata and units are then the sites of that subgroup's women).
 
-Randomness (METHODS G-3): ``SeedSequence(seed)`` is spawned into the streams of
+Randomness (M-3): ``SeedSequence(seed)`` is spawned into the streams of
 :data:`rapport_cost.api.psa.STREAMS` (``psa``, ``bootstrap``, ``scores``), as the PSA does;
 the ``bootstrap`` stream is spawned again into one stream per row of the table, so a row's
 replicates do not depend on the other rows (adding ``by`` does not change the site rows).
 
-Joint mode (``with_psa``, METHODS P-7) pairs PSA draw d (the PSA's design, sampler and
+Joint mode (``with_psa``, M-48) pairs PSA draw d (the PSA's design, sampler and
 streams, so the draws are those of ``rapport-cost psa`` with the same seed and number of
 draws) with bootstrap resample d: per-woman costs of a block of draws are ``P · Qᵀ``
 (prices of the draws times the women's quantities), and each draw's row is resampled once
@@ -123,7 +123,7 @@ def bootstrap(
     draws: int | None = None,
     progress: Progress | None = None,
 ) -> Result:
-    """Bootstrap confidence intervals of the mean cost per woman (METHODS §6).
+    """Bootstrap confidence intervals of the mean cost per woman (M-49).
 
     Parameters
     ----------
@@ -137,22 +137,22 @@ def bootstrap(
         subgroup columns, instead of the costs of the config's logs.
     scheme
         ``ordinary``, ``stratified`` (by site; the default), ``cluster`` or ``two-stage``
-        (METHODS B-2, B-4 to B-6), for the ``all`` and subgroup rows; a site's row is an
+        (M-50), for the ``all`` and subgroup rows; a site's row is an
         ordinary bootstrap of its women.
     method
         ``percentile``, ``basic``, ``normal``, ``studentized``, ``bca`` (the default) or
-        ``all`` (one row per method, from the same replicates) (B-3).
+        ``all`` (one row per method, from the same replicates) (M-51).
     resamples, seed, level, ties
-        B, the seed (``SeedSequence(seed)``, METHODS G-3; ``None`` draws fresh entropy,
+        B, the seed (``SeedSequence(seed)``, M-3; ``None`` draws fresh entropy,
         recorded in ``settings["seed"]``), the coverage and ẑ0's ties rule (``half`` or
         ``boot``). Defaults: the config's ``bootstrap:`` section.
     fallback
-        When an interval is undefined (B-3 edge cases), report the percentile interval
+        When an interval is undefined (M-51 edge cases), report the percentile interval
         with a warning instead of failing.
     by
         Subgroup columns: one row per value of each, with the chosen scheme.
     with_psa
-        Joint mode (METHODS P-7): each PSA draw paired with one resample; rows for the
+        Joint mode (M-48): each PSA draw paired with one resample; rows for the
         ``sampling``, ``parameters`` and ``joint`` uncertainty (column ``uncertainty``).
         Percentile intervals unless ``method`` is ``normal``, ``basic`` or ``all``.
     draws
@@ -165,7 +165,7 @@ def bootstrap(
     Result
         Tables ``bootstrap_ci`` (``site``, the ``by`` columns, [``uncertainty``], ``n``,
         ``mean``, ``se``, ``bias``, ``method``, ``lower``, ``upper``, ``level``, ``z0``,
-        ``acceleration``, ``resamples``, ``scheme``) and ``clusters`` (METHODS B-7); the
+        ``acceleration``, ``resamples``, ``scheme``) and ``clusters`` (M-52); the
         replicates (Parquet and CSV) and a histogram of θ* for the ``all`` row in
         ``plots``.
 
@@ -308,7 +308,7 @@ def _plots(
 
 def _settings_out(opts: Options, st: Streams, built: Built | None) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "statistic": "mean cost per woman (patient-weighted, METHODS B-1, C-15)",
+        "statistic": "mean cost per woman (patient-weighted, M-49, M-29)",
         "scheme": opts.scheme,
         "site_rows": "ordinary bootstrap of the women of each site",
         "method": opts.method,

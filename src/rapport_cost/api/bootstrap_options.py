@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     pass
 
 
-#: ``method="all"``: every interval of METHODS B-8, in its order.
+#: ``method="all"``: every interval of M-53, in its order.
 ALL: Literal["all"] = "all"
 Asked = Literal["normal", "percentile", "basic", "studentized", "bca", "all"]
 """What ``--method`` may ask for: one interval method or all of them."""
@@ -161,6 +161,6 @@ def _joint_methods(
         raise UsageError(msg, [Problem(msg)])
     notes.append(
         f"bootstrap.method is {asked}, which joint mode cannot compute; the percentile "
-        "interval is reported (METHODS P-6)"
+        "interval is reported (M-47)"
     )
     return "percentile", ("percentile",)

@@ -194,7 +194,7 @@ def joint_replicates(
     progress: Progress | None,
     notes: list[str],
 ) -> dict[str, FloatArray]:
-    """Replicates of every row under each uncertainty, keyed ``name:uncertainty`` (P-7).
+    """Replicates of every row under each uncertainty, keyed ``name:uncertainty`` (M-48).
 
     Each PSA draw is priced once, by the engine: its women's costs are resampled.
     """
@@ -274,7 +274,7 @@ def joint_intervals(
 
 
 def cluster_table(women: WomenCosts, level: float) -> tuple[pd.DataFrame, list[str]]:
-    """Table ``clusters`` (METHODS B-7) and its warnings.
+    """Table ``clusters`` (M-52) and its warnings.
 
     One row per unit (site: ``n``, ``mean``), then ``all`` with ``k`` (K units), the
     Donner–Klar size ``n0``, the ANOVA variance components, the ICC, the t interval on the

@@ -1,10 +1,10 @@
-"""Disclosure control of a whole result (``--sdc``, METHODS §7).
+"""Disclosure control of a whole result (``--sdc``, M-60).
 
 Which columns of which table are counts of women, statistics over them, or safe to
 publish is decided here, once for every command:
 
-* ``per_unit`` and the subgroup tables ``by_<column>``: counts controlled (S-1, S-2),
-  statistics suppressed for units of 1–7 women, with secondary suppression (S-3, S-4);
+* ``per_unit`` and the subgroup tables ``by_<column>``: counts controlled (M-60),
+  statistics suppressed for units of 1–7 women, with secondary suppression (M-60, M-61);
 * every other table with a ``site`` column (by contact type, by component, unit-level
   lines, bootstrap intervals, PSA summaries, scenarios): the statistics of a site are
   suppressed wherever its mean cost per woman is, so a CI or a total cannot reveal it;

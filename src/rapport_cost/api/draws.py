@@ -2,7 +2,7 @@
 
 One seed gives the same parameter draws in ``psa``, joint ``bootstrap --with-psa``,
 ``scale-up --draws`` and the follow-up and subgroup analyses: ``SeedSequence(seed)`` is
-spawned into the streams of :data:`STREAMS` in that order (METHODS G-3), and every command
+spawned into the streams of :data:`STREAMS` in that order (M-3), and every command
 draws Θ through :func:`psa_chunks`.
 """
 
@@ -19,7 +19,7 @@ from rapport_cost.core.analyses import psa as core
 from rapport_cost.core.params.sampling import CorrelationMethod, ParameterSampler, Sampling
 from rapport_cost.errors import ConfigError, RapportWarning
 
-#: Streams spawned from ``SeedSequence(seed)`` (METHODS G-3), in this order.
+#: Streams spawned from ``SeedSequence(seed)`` (M-3), in this order.
 STREAMS = ("psa", "bootstrap", "scores")
 
 

@@ -1,4 +1,4 @@
-"""``dsa``: one-way, tornado, threshold and two-way analysis (METHODS D-1 to D-4).
+"""``dsa``: one-way, tornado, threshold and two-way analysis (M-54 to M-57).
 
 Every analysis evaluates extra rows of Θ through the engine
 (:mod:`rapport_cost.core.analyses.sensitivity`).
@@ -111,7 +111,7 @@ def _range_warnings(built: Built, analysis: OneWay) -> list[str]:
     if flagged:
         notes.append(
             "non-monotone in its range (bar from the smallest to the largest output on a "
-            f"21-point grid, METHODS D-2): {', '.join(flagged)}"
+            f"21-point grid, M-55): {', '.join(flagged)}"
         )
     return notes
 
@@ -127,7 +127,7 @@ def dsa(
     top: int = 15,
     vary: Sequence[str] = (),
 ) -> Result:
-    """One-way sensitivity, tornado, threshold and two-way analysis (METHODS D-1 to D-4).
+    """One-way sensitivity, tornado, threshold and two-way analysis (M-54 to M-57).
 
     Parameters
     ----------
@@ -138,11 +138,11 @@ def dsa(
     site
         A site, or ``None`` for all sites.
     target
-        A value of the output (e.g. a budget per woman): adds table ``threshold`` (D-3)
+        A value of the output (e.g. a budget per woman): adds table ``threshold`` (M-56)
         and the threshold contour of the two-way heat map.
     two_way_parameters
         Two parameter names: adds table ``two_way`` on a ``points × points`` grid and the
-        heat map ``two_way.png`` (D-4).
+        heat map ``two_way.png`` (M-57).
     top
         Parameters shown in ``tornado.png`` (the table has all of them).
     vary

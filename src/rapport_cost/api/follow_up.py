@@ -1,10 +1,10 @@
 """``follow-up``: the mean cost per woman within a horizon, under incomplete follow-up.
 
 Women are admitted across the study and followed until the data cut-off, their withdrawal
-or their death, so their lengths of follow-up differ (METHODS §9). The costs are the
+or their death, so their lengths of follow-up differ (M-65 to M-74). The costs are the
 engine's: each woman's costs by day (:meth:`~rapport_cost.core.engine.Costs.timeline`,
 the estimate's costs cut by date, never a second costing), on her time since origin
-(admission or discharge, F-1). The estimators, their analytic SEs and the refitting
+(admission or discharge, M-65). The estimators, their analytic SEs and the refitting
 bootstrap are :mod:`rapport_cost.core.analyses.follow_up`; this module finds each woman's
 times from the logs, runs them per site and for all, and makes the tables. ``costs=``
 runs the same on a cost history in R ccostr's layout.
@@ -59,7 +59,7 @@ ESTIMATOR_LABELS = {
     "LIN": "Lin (1997), partitioned",
 }
 #: Resamples of the follow-up bootstrap unless asked otherwise; each refits both
-#: Kaplan-Meier curves (B + 1 = 1000 keeps (B+1)α whole for the 95% interval, G-4).
+#: Kaplan-Meier curves (B + 1 = 1000 keeps (B+1)α whole for the 95% interval, M-4).
 RESAMPLES = 999
 CURVE_PLOT = "cumulative_cost.png"
 Scheme = Literal["stratified", "ordinary", "cluster"]
@@ -228,7 +228,7 @@ def data_cutoff(built: Built) -> tuple[float, str]:
 
 
 def cohort_from_logs(built: Built, s: Settings) -> tuple[Cohort, list[str]]:
-    """Every woman's times and her timeline of costs (METHODS F-1, F-2); notes.
+    """Every woman's times and her timeline of costs (M-65, M-66); notes.
 
     ``C_i`` is the earlier of the cut-off and her withdrawal, ``T_i`` her death, both
     minus her origin; a cost before the origin is at time 0.
@@ -435,7 +435,7 @@ def run_follow_up(
     scheme: str | None = None,
     span_offset: float = 0.0,
 ) -> Result:
-    """Mean cost per woman within a horizon, per site and for all (METHODS §9).
+    """Mean cost per woman within a horizon, per site and for all (M-65 to M-74).
 
     Parameters
     ----------
@@ -452,7 +452,7 @@ def run_follow_up(
         A cost history (``id, start, stop, cost, delta, surv``, as R ccostr) to analyse
         instead of the config's logs.
     resamples, seed, scheme
-        The bootstrap: B (default 999), the seed (METHODS G-3) and the scheme
+        The bootstrap: B (default 999), the seed (M-3) and the scheme
         (``stratified`` by unit by default; ``ordinary`` for a history).
     span_offset
         With ``costs``: R ccostr's ``addInterPol`` (0, the default, spreads a span's cost
@@ -610,7 +610,7 @@ def horizon_weights(built: Built, s: Settings) -> list[tuple[str, Vector]]:
     """Each site's (and all's) estimator as weights over the timeline's cells.
 
     Every follow-up estimator is linear in the costs given the women's times, so at other
-    prices (a PSA draw) it is ``Costs.timeline_weighted(weights)`` (METHODS §9 with P-7).
+    prices (a PSA draw) it is ``Costs.timeline_weighted(weights)`` (M-65 to M-74 with M-48).
 
     Raises
     ------

@@ -71,7 +71,7 @@ def psa_histogram(
 
 
 def psa_running_mean(x: FloatArray, marks: dict[str, float], caption: str) -> Figure:
-    """Running mean of the mean cost per woman with a band of ±1.96 MCSE (METHODS P-5)."""
+    """Running mean of the mean cost per woman with a band of ±1.96 MCSE (M-46)."""
     n, mean, mcse = core_psa.running_mean(x)
     det, final, final_mcse = marks["deterministic"], marks["mean"], marks["mcse"]
     fig = figure()

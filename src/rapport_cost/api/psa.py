@@ -1,4 +1,4 @@
-"""``psa``: probabilistic sensitivity analysis of the unit-cost parameters (METHODS §2)."""
+"""``psa``: probabilistic sensitivity analysis of the unit-cost parameters (M-42)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 #: ``progress(done, total)``, called after every chunk (e.g. to move a progress bar).
 Progress = Callable[[int, int], None]
 
-#: The sampling designs (METHODS P-4).
+#: The sampling designs (M-45).
 SAMPLINGS: tuple[Sampling, ...] = get_args(Sampling)
 
 #: Files the draws are streamed to with ``out_draws``.
@@ -233,7 +233,7 @@ def run_psa(
     """Probabilistic sensitivity analysis: the unit-cost parameters drawn jointly.
 
     Every draw of the parameters is priced with the estimate's engine at the observed
-    resource use (METHODS P-7), chunk by chunk (no loop over draws; memory is one chunk
+    resource use (M-48), chunk by chunk (no loop over draws; memory is one chunk
     plus two floats per site and draw).
 
     Parameters
@@ -253,12 +253,12 @@ def run_psa(
         is the deterministic base case; draws 1 to N follow.
     horizon
         A length of time (``24 months``): also the mean cost per woman within it (the
-        config's follow-up estimator, METHODS §9) at every draw, table ``psa_follow_up``.
+        config's follow-up estimator, M-65 to M-74) at every draw, table ``psa_follow_up``.
 
     Returns
     -------
     Result
-        Tables ``psa_summary`` (P-6), ``psa_convergence`` (P-5), ``psa_parameters``
+        Tables ``psa_summary`` (M-47), ``psa_convergence`` (M-46), ``psa_parameters``
         (CHEERS item 22), ``psa_correlations`` when the config has correlations, and
         ``price_adjustments`` when a price year was converted; PNG plots in ``plots``.
 

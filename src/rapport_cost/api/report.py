@@ -1,7 +1,7 @@
 """``report``: one self-contained HTML document with the tables, plots and methods.
 
 Everything is inline (styles, and plots as base64 PNG), so the file opens anywhere with no
-network fetch. Tables are disclosure-controlled (``nhsd2018`` by default, METHODS §7).
+network fetch. Tables are disclosure-controlled (``nhsd2018`` by default, M-60).
 The methods section fills the CHEERS 2022 costing items (Husereau et al. 2022).
 """
 
@@ -179,7 +179,7 @@ def _methods(cfg: CostingConfig, results: dict[str, Result], built: Built) -> st
         "for costs in later years after admission "
         "(café and online groups after discharge); the NICE reference-case rate"
         if est.settings.get("discount_rate")
-        else "not applied (all costs within 12 months of admission, METHODS I-7)"
+        else "not applied (all costs within 12 months of admission, M-40)"
     )
     psa, boot, tornado = results.get("psa"), results.get("bootstrap"), results.get("dsa")
     uncertainty = []
@@ -188,20 +188,20 @@ def _methods(cfg: CostingConfig, results: dict[str, Result], built: Built) -> st
         uncertainty.append(
             f"Probabilistic sensitivity analysis: {s.get('draws'):,} draws ({s.get('sampling')}"
             f" sampling, seed {s.get('seed')}, correlations by {s.get('correlation_method')}) of "
-            "every parameter with a distribution, at fixed resource use (METHODS §2)."
+            "every parameter with a distribution, at fixed resource use (M-42)."
         )
     if boot is not None:
         s = boot.settings
         uncertainty.append(
             f"Non-parametric bootstrap of the mean cost per woman: {s.get('resamples')} "
             f"resamples, {s.get('scheme')} scheme, {s.get('method')} interval, seed "
-            f"{s.get('seed')} (METHODS §6); with three units inference is conditional on them."
+            f"{s.get('seed')} (M-49); with three units inference is conditional on them."
         )
     if tornado is not None:
         uncertainty.append(
             "One-way sensitivity analysis of each parameter between its stated range or its "
             "distribution's 2.5% and 97.5% quantiles (tornado), and named structural scenarios "
-            "(METHODS §4)."
+            "(M-54)."
         )
     items = {
         "Perspective (item 8)": f"{_PERSPECTIVES[cfg.perspective]}. Payers counted: "
@@ -255,7 +255,7 @@ def _follow_up_section(
         f"<p>Women are followed for different lengths of time (data cut-off "
         f"{html.escape(str(s.get('data_cutoff')))}), so the mean cost per woman within "
         f"{html.escape(str(s['horizon']))} of {html.escape(str(s['origin']))} is estimated "
-        "allowing for incomplete follow-up (METHODS §9); the estimator is "
+        "allowing for incomplete follow-up (M-65 to M-74); the estimator is "
         f"{html.escape(str(s['estimator']))}, with {s['resamples']} bootstrap resamples.</p>"
     )
     content = text + html_table(shown, caption) + _plots(raw["follow-up"], "follow-up")
@@ -336,13 +336,13 @@ def _sections(
             "Probabilistic sensitivity analysis",
             html_table(psa.tables["psa_summary"], caption)
             + _plots(raw["psa"], "PSA")
-            + html_table(psa.tables["psa_convergence"], "Convergence (METHODS P-5)"),
+            + html_table(psa.tables["psa_convergence"], "Convergence (M-46)"),
         ),
         (
             "bootstrap",
             "Bootstrap intervals of the mean cost per woman",
             html_table(boot.tables["bootstrap_ci"], caption)
-            + (html_table(clusters, "Units (METHODS B-7)") if clusters is not None else "")
+            + (html_table(clusters, "Units (M-52)") if clusters is not None else "")
             + _plots(raw["bootstrap"], "bootstrap"),
         ),
         (

@@ -79,7 +79,7 @@ def scale_up(
     unit's annual cost is its admissions times the study's cost per admission
     (``basis``, default ``cost_per_admission``) of ``from_site`` (default all study
     units pooled). With ``draws``, the 95% PSA interval (2.5% and 97.5% quantiles,
-    METHODS G-4) of the cost per admission over that many draws of Θ scales each row.
+    M-4) of the cost per admission over that many draws of Θ scales each row.
 
     Returns
     -------
@@ -149,7 +149,7 @@ def scale_up(
                 "seed": used_seed,
                 "seed_streams": list(STREAMS),
                 "sampling": cfg.psa.sampling,
-                "interval": "2.5% and 97.5% quantiles of the PSA draws (METHODS G-4)",
+                "interval": "2.5% and 97.5% quantiles of the PSA draws (M-4)",
                 "psa_mean_cost_per_admission": float(values.mean()),
             }
         )

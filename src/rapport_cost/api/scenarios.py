@@ -1,4 +1,4 @@
-"""``scenarios``: named sets of overrides side by side with the base case (METHODS D-5).
+"""``scenarios``: named sets of overrides side by side with the base case (M-58).
 
 A scenario changes the config document, validates it again and re-runs the same engine,
 rebuilding the usage matrix from the already validated logs only when a structural
@@ -233,7 +233,7 @@ def _usage_signature(cfg: CostingConfig, terms: PriceTerms) -> tuple[Any, ...]:
 
 
 def _rebuild(built: Built, prep: Prepared) -> Built:
-    """The base model re-used as far as the scenario allows (DESIGN §2).
+    """The base model re-used as far as the scenario allows (one costing path).
 
     Logs are read again only if the ``logs`` section changed, validated again only if
     something log validation reads changed, and the usage matrix is rebuilt only if a
@@ -368,7 +368,7 @@ def scenarios(
     output: str = "mean_cost_per_woman",
     site: str | None = None,
 ) -> Result:
-    """The base case and each named scenario side by side (METHODS D-5).
+    """The base case and each named scenario side by side (M-58).
 
     Each scenario's overrides (dotted paths, ``null`` removes a key) are applied to the
     config document, which is validated again; the engine then runs on the changed
@@ -391,10 +391,10 @@ def scenarios(
     -------
     Result
         Table ``scenarios``: ``scenario``, ``description``, ``site``,
-        ``mean_cost_per_woman``, ``total_cost``, ``total_cost_undiscounted`` (METHODS
-        I-8: both totals, as scenarios may change the rate), ``delta`` and ``delta_pct``
-        (of ``output`` against the base case of the same site, in % of it),
-        ``perspective``; the base case first.
+        ``mean_cost_per_woman``, ``total_cost``, ``total_cost_undiscounted`` (M-41: both
+        totals, as scenarios may change the rate), ``delta`` and ``delta_pct`` (of
+        ``output`` against the base case of the same site, in % of it), ``perspective``; the
+        base case first.
 
     Raises
     ------

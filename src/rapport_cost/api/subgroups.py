@@ -2,7 +2,7 @@
 
 The outcome is the engine's cost of every woman (:attr:`~rapport_cost.core.engine.Costs.woman`),
 or with a horizon her cost within it, weighted by the inverse probability of censoring
-(METHODS SG-5, with the follow-up of :mod:`rapport_cost.api.follow_up`). The models,
+(M-80, with the follow-up of :mod:`rapport_cost.api.follow_up`). The models,
 recycled predictions, bootstrap refits, diagnostics and disclosure control are
 :mod:`rapport_cost.core.analyses.subgroups`.
 """
@@ -56,10 +56,10 @@ def _built(config: BuiltArg, *, timeline: bool) -> Built:
 def _horizon_outcome(
     built: Built, horizon: object
 ) -> tuple[Vector, Vector, Callable[[npt.NDArray[np.int32]], Matrix], str]:
-    """Cost within the horizon, IPCW weights, their refit per resample, and a label (SG-5).
+    """Cost within the horizon, IPCW weights, their refit per resample, and a label (M-80).
 
     A woman whose history within the horizon is complete has weight 1/K̂(min(T_i, τ)−);
-    the others 0. In each resample K̂ is refitted on the resample's women (F-7).
+    the others 0. In each resample K̂ is refitted on the resample's women (M-72).
     """
     s = settings_of(built.config.follow_up, horizon=horizon)
     everyone, _ = cohort_from_logs(built, s)
@@ -105,18 +105,18 @@ def run_subgroups(
     by
         The subgroup column of the women log (e.g. ``ethnicity``).
     adjust
-        Adjustment columns (``site`` is always included, METHODS SG-2).
+        Adjustment columns (``site`` is always included, M-76).
     model
         ``twopart`` (default), ``gamma``, ``poisson`` or ``ols``.
     reference
         The reference group (default: the largest).
     horizon
         A length of time (``24 months``): the outcome is the cost within it, fitted on the
-        women with complete follow-up weighted by 1/K̂ (SG-5).
+        women with complete follow-up weighted by 1/K̂ (M-80).
     resamples, seed, scheme
         The bootstrap: B (default 999), the seed and the scheme (``stratified`` by unit).
     merge_small
-        Merge groups too small to publish into ``other`` before fitting (SG-6).
+        Merge groups too small to publish into ``other`` before fitting (M-81).
     sdc_policy
         Disclosure control of every table (``--sdc``): groups below the threshold are
         suppressed in every table and the plot.

@@ -34,7 +34,7 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def synth(
-    out: Path,
+    out: str | Path,
     *,
     n_women: int | None = None,
     n_contacts: int | None = None,
@@ -81,6 +81,7 @@ def synth(
         "women": logs.women,
         "staff_time": logs.staff_time,
     }
+    out = Path(out)
     config = _config_text({name: f"{name}.csv" for name in tables})
     summary = logs.summary()
     by_type = summary.pop("contacts_by_type")

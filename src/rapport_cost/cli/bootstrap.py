@@ -95,7 +95,7 @@ def bootstrap_command(
         bool,
         typer.Option(
             "--with-psa",
-            help="Joint mode: each PSA draw paired with one bootstrap resample (METHODS P-7).",
+            help="Joint mode: each PSA draw paired with one bootstrap resample (M-48).",
         ),
     ] = False,
     draws: Annotated[

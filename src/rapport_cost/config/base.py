@@ -15,7 +15,7 @@ from pydantic import (
 Payer = Literal["nhs", "pss", "charity", "woman", "volunteer"]
 Perspective = Literal["nhs_pss", "provider", "societal"]
 
-#: Payers whose costs each perspective counts (METHODS G-1). Peer support in the MBUs is
+#: Payers whose costs each perspective counts (M-2). Peer support in the MBUs is
 #: delivered by a charity on behalf of the NHS, so the NHS & PSS perspective counts the
 #: charity's delivery costs as the cost of the service; the societal perspective adds costs
 #: borne by women and the value of volunteer time.

@@ -43,7 +43,7 @@ class Fixed(_Dist):
 
 
 class Gamma(_Dist):
-    """Gamma: from mean and standard error (method of moments, METHODS P-2) or native."""
+    """Gamma: from mean and standard error (method of moments, M-43) or native."""
 
     type: Literal["gamma"]
     mean: float | None = Field(None, gt=0)
@@ -79,7 +79,7 @@ class Beta(_Dist):
             if self.se**2 >= bound:
                 msg = (
                     f"impossible beta: se^2 = {self.se**2:.6g} must be < mean*(1-mean) = "
-                    f"{bound:.6g} (METHODS P-2)"
+                    f"{bound:.6g} (M-43)"
                 )
                 raise ValueError(msg)
         if self.events is not None and self.n is not None:
@@ -91,7 +91,7 @@ class Beta(_Dist):
             if a <= 0 or b <= 0:
                 msg = (
                     f"beta from {_fmt(self.events)} events out of {_fmt(self.n)} has a zero "
-                    "count; set prior_alpha and prior_beta (e.g. 1) (METHODS P-2)"
+                    "count; set prior_alpha and prior_beta (e.g. 1) (M-43)"
                 )
                 raise ValueError(msg)
         return self
@@ -133,7 +133,7 @@ class Normal(_Dist):
 
 
 class Uniform(_Dist):
-    """Uniform on [min, max], or from a mean and SE (METHODS P-2)."""
+    """Uniform on [min, max], or from a mean and SE (M-43)."""
 
     type: Literal["uniform"]
     min: float | None = None
@@ -189,7 +189,7 @@ def _check_min_mode_max(lo: float, mode: float, hi: float) -> None:
 
 
 class Dirichlet(_Dist):
-    """Dirichlet for shares that sum to one, from counts per category (METHODS P-2).
+    """Dirichlet for shares that sum to one, from counts per category (M-43).
 
     The parameter's components are named ``<parameter>.<category>``.
     """
@@ -213,7 +213,7 @@ class Dirichlet(_Dist):
         if zero:
             msg = (
                 f"zero count for {', '.join(zero)}: set a prior (e.g. prior: 1), "
-                "as Briggs, Ades & Price (2003) propose (METHODS P-2)"
+                "as Briggs, Ades & Price (2003) propose (M-43)"
             )
             raise ValueError(msg)
         return self

@@ -1,6 +1,6 @@
 """Lengths of time as the user writes them: ``24 months``, ``3 years``, ``730 days``, ``30``.
 
-A month is 365.25/12 days and a year 365.25 days (METHODS F-1); a bare number is days.
+A month is 365.25/12 days and a year 365.25 days (M-65); a bare number is days.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def problem_from_error(
         if key == "sd" and "se" in fields:
             msg = (
                 "unknown key; did you mean 'se'? (the standard error of the parameter, "
-                "not the SD of patients: METHODS P-2)"
+                "not the SD of patients: M-43)"
             )
         if fields and not did_you_mean(key, fields):
             msg += f" (allowed: {', '.join(sorted(fields))})"

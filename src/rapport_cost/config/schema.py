@@ -1,4 +1,4 @@
-"""Pydantic models of the YAML config file (DESIGN §3). No file access here.
+"""Pydantic models of the YAML config file (docs/config.md). No file access here.
 
 A number anywhere in the config may be
 
@@ -56,7 +56,7 @@ from rapport_cost.errors import did_you_mean
 
 
 class EmployerNI(Strict):
-    """Employer's National Insurance: ``rate × max(0, salary − threshold)`` (METHODS C-1)."""
+    """Employer's National Insurance: ``rate × max(0, salary − threshold)`` (M-7)."""
 
     rate: Rate = 0.0
     threshold: NonNegative = 0.0
@@ -78,7 +78,7 @@ class Overheads(Strict):
 
 
 class WorkingTime(Strict):
-    """Working time from which hours per year are derived (METHODS C-3)."""
+    """Working time from which hours per year are derived (M-9)."""
 
     hours_per_week: Hours
     annual_leave_days: NonNegative = 0.0
@@ -102,7 +102,7 @@ _SALARY_ONLY = (
 class Role(Strict):
     """Who delivers or supports peer support.
 
-    A role is either built up from a salary (PSSRU, METHODS C-1 to C-5), or has a flat
+    A role is either built up from a salary (PSSRU, M-7 to M-11), or has a flat
     ``hourly_rate`` (volunteers, sessional staff), or is valued at another role's cost per
     working hour (``valued_as``: the replacement-cost valuation of volunteer time, §1.6).
     """
@@ -184,7 +184,7 @@ class ContactType(Strict):
 
 
 class Annuity(Strict):
-    """Treat a one-off cost as an investment with an equivalent annual cost (METHODS C-2)."""
+    """Treat a one-off cost as an investment with an equivalent annual cost (M-13)."""
 
     years: Hours
     rate: Rate = 0.035
@@ -195,11 +195,11 @@ ProgrammeUnit = Literal["year", "month", "worker", "worker_month", "session", "o
 
 
 class ProgrammeCost(Strict):
-    """A top-down cost not tied to one contact, allocated by a stated key (METHODS C-11, C-12).
+    """A top-down cost not tied to one contact, allocated by a stated key (M-23, M-26).
 
     Its price is ``amount`` (£ per ``per`` unit) or ``hours`` of ``role`` time at that
     role's cost per working hour; with ``annuitise`` (a one-off cost: ``per`` ``once`` or
-    ``worker``) the price is the equivalent annual cost of ``amount`` (C-2) and the
+    ``worker``) the price is the equivalent annual cost of ``amount`` (M-13) and the
     quantity runs for the study's length in years. Its
     quantity is the number of ``per`` units: ``count`` for the whole programme (default 1)
     or ``site_counts`` per site, times the study period's years (``year``) or months
@@ -247,7 +247,7 @@ class ProgrammeCost(Strict):
 
 
 def _programme_list_to_map(v: Any) -> Any:
-    """Accept the list form of DESIGN §3, keyed by a slug of each item's name."""
+    """Accept the list form (items each with a ``name:``), keyed by a slug of each item's name."""
     if not isinstance(v, list):
         return v
     out: dict[str, Any] = {}
@@ -267,7 +267,7 @@ def _programme_list_to_map(v: Any) -> Any:
 
 
 class Costing(Strict):
-    """Structural costing choices (METHODS C-6 to C-9)."""
+    """Structural costing choices (M-14 to M-18)."""
 
     staff_time: Literal["explicit", "contact_rate"] = "explicit"
     group_split: Literal["equal_attendees", "time_weighted", "capacity"] = "equal_attendees"
@@ -277,7 +277,7 @@ class Costing(Strict):
 
 
 class Discounting(Strict):
-    """Discounting of costs in later years after admission (METHODS I-6, I-7)."""
+    """Discounting of costs in later years after admission (M-38, M-40)."""
 
     rate: float = Field(0.035, ge=0, le=1)
     #: Year j (1, 2, …) after the index date discounted with t = j − 1 (``start``), j
@@ -286,7 +286,7 @@ class Discounting(Strict):
 
 
 class Inflation(Strict):
-    """Price-year adjustment with the NHS Cost Inflation Index (METHODS I-1 to I-4)."""
+    """Price-year adjustment with the NHS Cost Inflation Index (M-36)."""
 
     index: Literal["nhscii"] = "nhscii"
     variant: IndexVariant = "pay_and_prices"
@@ -309,7 +309,7 @@ Duration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
 
 
 class FollowUp(Strict):
-    """Costs within a follow-up horizon under incomplete follow-up (METHODS §9).
+    """Costs within a follow-up horizon under incomplete follow-up (M-65 to M-74).
 
     ``horizon``: the mean cost per woman within this time of her origin; ``interval``: the
     length of the partition (cumulative cost curve, partitioned estimators);
@@ -338,7 +338,7 @@ class ReportSettings(Strict):
     """What ``rapport-cost report`` adds to its standard sections.
 
     ``subgroups``: columns of the women log compared in a subgroup section each;
-    ``follow_up``: a section on costs within the follow-up horizon (METHODS §9).
+    ``follow_up``: a section on costs within the follow-up horizon (M-65 to M-74).
     """
 
     subgroups: list[str] = []
@@ -403,7 +403,7 @@ POLICY_ACTIONS: dict[str, tuple[str, ...]] = {
 
 
 class Logs(Strict):
-    """Where the activity logs are, relative to the config file (DESIGN §4)."""
+    """Where the activity logs are, relative to the config file (docs/config.md, Activity logs)."""
 
     contacts: str
     women: str
@@ -429,7 +429,7 @@ class Logs(Strict):
 
 
 class Scenario(Strict):
-    """A named set of overrides by dotted path (DESIGN §3)."""
+    """A named set of overrides by dotted path (docs/config.md)."""
 
     description: str | None = None
     overrides: dict[str, Any] = Field(alias="set")
@@ -505,7 +505,7 @@ Correlation = Annotated[tuple[str, str, float], AfterValidator(_check_correlatio
 
 
 class CostingConfig(Strict):
-    """The whole config file (DESIGN §3)."""
+    """The whole config file (docs/config.md)."""
 
     schema_version: Literal[1] = 1
     title: str | None = None

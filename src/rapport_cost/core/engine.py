@@ -25,7 +25,7 @@ from rapport_cost.core.usage.model import Driver, UsageModel
 
 
 def perspective_mask(drivers: tuple[Driver, ...], perspective: str) -> BoolArray:
-    """True for drivers whose payer the perspective counts (METHODS G-1)."""
+    """True for drivers whose payer the perspective counts (M-2)."""
     payers = PERSPECTIVE_PAYERS[perspective]
     return np.array([d.payer in payers for d in drivers], dtype=bool)
 
@@ -182,8 +182,8 @@ class Costs:
     def mean_per_woman(self) -> Matrix:
         """Shape ``(n_rows, n_sites + 1)``: the women's costs over the women (NaN for none).
 
-        Women with no contacts count, at their share of programme costs or 0 (METHODS
-        C-13, C-15: the patient-weighted mean).
+        Women with no contacts count, at their share of programme costs or 0 (M-28,
+        M-29: the patient-weighted mean).
         """
         n = np.append(self.usage.women_per_site, self.usage.women_per_site.sum())
         women = self.women_cost
@@ -207,7 +207,7 @@ class Costs:
 
     @functools.cached_property
     def woman(self) -> Matrix:
-        """Shape ``(n_rows, n_women)``: every woman's cost (METHODS C-13)."""
+        """Shape ``(n_rows, n_women)``: every woman's cost (M-28)."""
         return self.prices @ self.usage.q_women.T
 
     @functools.cached_property
@@ -375,7 +375,7 @@ def costs(theta: Theta, terms: PriceTerms, usage: UsageModel, perspective: str) 
     theta
         Shape ``(n_rows, n_params)``.
     terms, usage, perspective
-        The compiled price terms, the usage model and the perspective (METHODS G-1).
+        The compiled price terms, the usage model and the perspective (M-2).
     """
     full = driver_prices(theta, terms, usage.drivers)
     included = perspective_mask(usage.drivers, perspective)

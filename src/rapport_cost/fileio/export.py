@@ -96,7 +96,7 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def envelope_json(envelope: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> str:
-    """The JSON output of DESIGN §5: the envelope with every table as a list of records."""
+    """The JSON output: the envelope with every table as a list of records."""
     doc = dict(envelope)
     doc["tables"] = {name: records(with_nulls(df)) for name, df in tables.items()}
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

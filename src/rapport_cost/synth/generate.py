@@ -1,10 +1,10 @@
-"""Realistic synthetic activity logs of APP peer support in three MBUs (DESIGN §4).
+"""Realistic synthetic activity logs of APP peer support in three MBUs (logs: docs/config.md).
 
 :func:`generate_logs` simulates a cohort of women admitted to three Mother and Baby Units
 over a study period and the peer support they receive, and returns the four activity logs
 (``contacts``, ``attendance``, ``women``, ``staff_time``) as DataFrames in the canonical
-columns of DESIGN §4, dates as ISO text. It is pure: no file access, and all randomness
-comes from the ``rng`` argument, so the same generator state gives the same logs.
+columns of the logs (docs/config.md), dates as ISO text. It is pure: no file access, and all
+randomness comes from the ``rng`` argument, so the same generator state gives the same logs.
 
 The model, one woman at a time (every number is defined once below, with its source):
 
@@ -95,7 +95,7 @@ from rapport_cost.synth.model import (
 
 @dataclass(frozen=True, eq=False)
 class SynthLogs:
-    """Synthetic activity logs in the canonical columns of DESIGN §4.
+    """Synthetic activity logs in the canonical columns of the logs (docs/config.md).
 
     Parameters
     ----------
@@ -207,7 +207,7 @@ def _travel(
 
 @dataclass(frozen=True)
 class FollowUpEnds:
-    """How the women's follow-up ends, for censored follow-up (METHODS F-2).
+    """How the women's follow-up ends, for censored follow-up (M-66).
 
     Parameters
     ----------

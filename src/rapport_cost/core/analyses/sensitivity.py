@@ -1,11 +1,11 @@
-"""Deterministic sensitivity analysis: one-way, tornado, threshold and two-way (METHODS D-1 to D-4).
+"""Deterministic sensitivity analysis: one-way, tornado, threshold and two-way (M-54 to M-57).
 
 Every analysis here is a few more rows of Θ evaluated by the one costing path,
-:func:`~rapport_cost.core.engine.costs` (DESIGN §2); nothing in this module prices
+:func:`~rapport_cost.core.engine.costs` (docs/architecture.md); nothing in this module prices
 a resource itself. :func:`output_function` wraps that path into ``f(Θ) -> y`` for one
 output (``mean_cost_per_woman`` or ``total_cost``) of one site or of all sites.
 
-One-way ranges (D-1), in the target price year:
+One-way ranges (M-54), in the target price year:
 
 * ``low`` and ``high`` of the parameter when given;
 * otherwise the 2.5% and 97.5% quantiles of its distribution (times its price-year
@@ -43,14 +43,14 @@ Evaluate = Callable[[Theta], Vector]
 
 #: Outputs a one-way analysis, threshold or scenario can report.
 OUTPUTS = ("mean_cost_per_woman", "total_cost")
-#: Points of the grid on which monotonicity is checked and thresholds are bracketed (D-2).
+#: Points of the grid on which monotonicity is checked and thresholds are bracketed (M-55).
 GRID_POINTS = 21
-#: Quantiles of the distribution used as the default one-way range (D-1).
+#: Quantiles of the distribution used as the default one-way range (M-54).
 RANGE_QUANTILES = (0.025, 0.975)
 #: Relative tolerance below which two swings count as tied (then ordered by name), and
 #: below which an interior point is not "outside" the ends (floating-point noise).
 REL_TOL = 1e-9
-#: ``brentq`` tolerance on the parameter value (D-3).
+#: ``brentq`` tolerance on the parameter value (M-56).
 XTOL = 1e-10
 
 
@@ -257,13 +257,13 @@ def _tied_key(x: float) -> float:
 def one_way(
     evaluate: Evaluate, theta0: Vector, ranges: Sequence[OneWayRange], *, labels: dict[str, str]
 ) -> OneWay:
-    """One-way analysis and tornado table (D-1, D-2).
+    """One-way analysis and tornado table (M-54, M-55).
 
     Every parameter is evaluated on a 21-point grid from its low to its high value (the
     ends, the midpoint and the points between), all in one batch of rows of Θ. If the
     output at any interior point lies outside the interval spanned by the outputs at the
     ends, the parameter is flagged ``non_monotone`` and its bar runs from the smallest to
-    the largest output on the grid (D-2).
+    the largest output on the grid (M-55).
 
     Parameters
     ----------
@@ -357,7 +357,7 @@ NO_THRESHOLD = "no threshold in range"
 
 
 def thresholds(evaluate: Evaluate, theta0: Vector, analysis: OneWay, target: float) -> pd.DataFrame:
-    """Threshold analysis (D-3): the value of each parameter at which the output is ``target``.
+    """Threshold analysis (M-56): the value of each parameter at which the output is ``target``.
 
     The output minus the target is tabulated on the 21-point grid of the one-way
     analysis; the first interval (from the low end) where it changes sign is refined
@@ -418,7 +418,7 @@ def thresholds(evaluate: Evaluate, theta0: Vector, analysis: OneWay, target: flo
 def two_way(
     evaluate: Evaluate, theta0: Vector, a: OneWayRange, b: OneWayRange, *, points: int = 11
 ) -> pd.DataFrame:
-    """Two-way analysis (D-4) on a ``points × points`` grid over the ranges of ``a`` and ``b``.
+    """Two-way analysis (M-57) on a ``points × points`` grid over the ranges of ``a`` and ``b``.
 
     Returns
     -------

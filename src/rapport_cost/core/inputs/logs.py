@@ -1,4 +1,4 @@
-"""Validate the activity logs (DESIGN §4) and turn them into typed tables.
+"""Validate the activity logs (docs/config.md, Activity logs) and turn them into typed tables.
 
 The whole of every table is checked and every problem is collected, each with the file,
 the row as a spreadsheet numbers it (the header is row 1) and the column. No row is ever
@@ -40,7 +40,7 @@ REQUIRED = {
     "women": ("woman_id", "site", "admission_date"),
     "staff_time": ("site", "month", "role", "hours"),
 }
-#: Optional columns of the women log that end a woman's follow-up (METHODS F-2).
+#: Optional columns of the women log that end a woman's follow-up (M-66).
 END_COLUMNS = ("withdrawal_date", "death_date")
 _TRUE = ("yes", "y", "true", "1")
 _FALSE = ("no", "n", "false", "0")
@@ -667,7 +667,7 @@ def _women(
 def _end_dates(
     table: LogTable, cfg: CostingConfig, problems: _Problems, fmt: str, adm: DateArray
 ) -> dict[str, DateArray]:
-    """The withdrawal and death dates the women log has, checked (METHODS F-2).
+    """The withdrawal and death dates the women log has, checked (M-66).
 
     Each must follow the admission and not follow the data cut-off (when the config
     states one); a woman has at most one of the two.

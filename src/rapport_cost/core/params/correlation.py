@@ -1,19 +1,19 @@
-"""Rank correlation of PSA parameters: Spearman targets, their check, Iman–Conover (P-3).
+"""Rank correlation of PSA parameters: Spearman targets, their check, Iman–Conover (M-44).
 
 Correlation (``correlation``, a matrix of **Spearman** targets between the scalar
 distributions; Dirichlet components are never correlated):
 
 ``iman_conover`` (default)
-    Iman & Conover (1982), P-3 (c): draws are made independently, then the columns of the
+    Iman & Conover (1982), M-44: draws are made independently, then the columns of the
     correlated parameters are reordered. The marginal draws are kept exactly (as
     multisets), so a Latin hypercube stays stratified. The original method and R
     ``mc2d::cornode`` use the target as the Pearson correlation of the van der Waerden
     scores, so the Spearman correlation they achieve centres on ``(6/π) asin(ρ/2)``
-    (0.582 for 0.6, the figure METHODS §8 T25 reports). Here the Spearman target is
+    (0.582 for 0.6, the figure M-44 reports). Here the Spearman target is
     first converted to ``R = 2 sin(π ρ / 6)``, as for the copula, so that the achieved
     Spearman correlation centres on the target itself (0.6 for 0.6).
 ``copula``
-    Gaussian copula, P-3 (b): correlated normals with Pearson ``R = 2 sin(π ρ_S / 6)``,
+    Gaussian copula, M-44: correlated normals with Pearson ``R = 2 sin(π ρ_S / 6)``,
     so that the Spearman correlation equals the target. Under ``mc`` the normals are
     drawn directly; under ``lhs`` and ``sobol`` the design's uniforms are mapped to
     normals, correlated through the Cholesky factor and mapped back, so only the first
@@ -64,7 +64,7 @@ def spearman_to_pearson(rho: FloatArray) -> FloatArray: ...
 def spearman_to_pearson(rho: float | FloatArray) -> float | FloatArray:
     """Pearson correlation of a bivariate normal with Spearman ``rho``: ``2 sin(π ρ / 6)``.
 
-    METHODS P-3 (b). A unit diagonal stays exactly one.
+    M-44. A unit diagonal stays exactly one.
 
     Parameters
     ----------
@@ -77,7 +77,7 @@ def spearman_to_pearson(rho: float | FloatArray) -> float | FloatArray:
 
     Examples
     --------
-    >>> round(spearman_to_pearson(0.5), 7)  # METHODS §8 T10
+    >>> round(spearman_to_pearson(0.5), 7)  # M-44
     0.5176381
     """
     if isinstance(rho, float | int):
@@ -111,7 +111,7 @@ def pearson_to_spearman(r: float | FloatArray) -> float | FloatArray:
 
     Examples
     --------
-    >>> round(pearson_to_spearman(0.5), 7)  # METHODS §8 T10
+    >>> round(pearson_to_spearman(0.5), 7)  # M-44
     0.4825837
     """
     if isinstance(r, float | int):
@@ -302,7 +302,7 @@ def iman_conover_factored(
     if n <= d:
         msg = (
             f"Iman–Conover needs more draws than correlated parameters, got {n} draw(s) "
-            f"for {d} parameters; draw more at a time (METHODS P-3 (c))"
+            f"for {d} parameters; draw more at a time (M-44)"
         )
         raise ModelError(msg)
     scores = _van_der_waerden(n)
@@ -314,7 +314,7 @@ def iman_conover_factored(
             q = np.linalg.cholesky(e)
         except np.linalg.LinAlgError:
             continue  # collinear permutations, possible only for very small n
-        # T = S (Q⁻¹)ᵀ Pᵀ (P-3 (c) step 4), here transposed: Tᵀ = P Q⁻¹ Sᵀ.
+        # T = S (Q⁻¹)ᵀ Pᵀ (M-44 step 4), here transposed: Tᵀ = P Q⁻¹ Sᵀ.
         # P Q⁻¹ is d × d: solve Qᵀ Xᵀ = Pᵀ rather than inverting Q.
         t = np.linalg.solve(q.T, p_chol.T).T @ s
         order = np.argsort(t, axis=1)
@@ -325,13 +325,13 @@ def iman_conover_factored(
         return out.T
     msg = (
         f"Iman–Conover could not build uncorrelated rank scores for {n} draws of {d} "
-        "parameters; draw more at a time (METHODS P-3 (c))"
+        "parameters; draw more at a time (M-44)"
     )
     raise ModelError(msg)
 
 
 def iman_conover(x: FloatArray, target: FloatArray, *, rng: np.random.Generator) -> FloatArray:
-    """Induce a rank correlation by reordering columns (Iman & Conover 1982; METHODS P-3 (c)).
+    """Induce a rank correlation by reordering columns (Iman & Conover 1982; M-44).
 
     1. Score matrix S: each column an independent random permutation of the van der
        Waerden scores ``Φ⁻¹(i / (n + 1))``.
@@ -345,7 +345,7 @@ def iman_conover(x: FloatArray, target: FloatArray, *, rng: np.random.Generator)
         Independent draws, one column per parameter; not modified.
     target : ndarray of shape (d, d)
         Spearman targets. The scores are given the Pearson correlation
-        ``2 sin(π target / 6)`` (P-3 (b)), so that the achieved Spearman correlation
+        ``2 sin(π target / 6)`` (M-44), so that the achieved Spearman correlation
         centres on ``target`` (the original method, which uses ``target`` itself, reaches
         about ``(6/π) asin(target / 2)``).
     rng : numpy.random.Generator

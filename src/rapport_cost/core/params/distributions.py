@@ -1,4 +1,4 @@
-"""Fitted parameter distributions for the PSA (METHODS P-1, P-2).
+"""Fitted parameter distributions for the PSA (M-43).
 
 A config distribution (:mod:`rapport_cost.config`: ``Gamma``, ``Beta``, …) states what the
 user wrote, e.g. a mean and a standard error. :func:`from_spec` fits it once into one of
@@ -48,7 +48,7 @@ from rapport_cost.errors import ModelError
 DistSpec = Fixed | Gamma | Beta | Lognormal | Normal | Uniform | Triangular | Pert | Dirichlet
 
 #: The 97.5% quantile of the standard normal, used to turn a 95% CI into a lognormal sigma
-#: (METHODS P-2: 1.959964 to six decimals).
+#: (M-43: 1.959964 to six decimals).
 Z_975: float = 1.959963984540054  # scipy.stats.norm.ppf(0.975), a literal: no scipy import
 
 
@@ -111,7 +111,7 @@ class Distribution(ABC):
         Parameters
         ----------
         u : ndarray of shape (n,)
-            Probabilities in [0, 1]. Samplers clip them to [1e-12, 1 - 1e-12] first (P-4).
+            Probabilities in [0, 1]. Samplers clip them to [1e-12, 1 - 1e-12] first (M-45).
 
         Returns
         -------
@@ -194,7 +194,7 @@ class GammaDistribution(Distribution):
 
     Examples
     --------
-    METHODS §8 T1: mean 1000 and SE 200 give k = 1000²/200² = 25, θ = 200²/1000 = 40.
+    M-43: mean 1000 and SE 200 give k = 1000²/200² = 25, θ = 200²/1000 = 40.
 
     >>> d = GammaDistribution.from_mean_se(1000.0, 200.0)
     >>> d.describe()
@@ -215,7 +215,7 @@ class GammaDistribution(Distribution):
 
     @classmethod
     def from_mean_se(cls, mean: float, se: float) -> GammaDistribution:
-        """Fit by the method of moments (P-2): ``k = m²/s²``, ``θ = s²/m``."""
+        """Fit by the method of moments (M-43): ``k = m²/s²``, ``θ = s²/m``."""
         return cls(shape=(mean / se) * (mean / se), scale=se * (se / mean))
 
     @property
@@ -266,7 +266,7 @@ class BetaDistribution(Distribution):
 
     @classmethod
     def from_mean_se(cls, mean: float, se: float) -> BetaDistribution:
-        """Fit by moments (P-2): ``α+β = m(1−m)/s² − 1``, ``α = m(α+β)``, ``β = (1−m)(α+β)``.
+        """Fit by moments (M-43): ``α+β = m(1−m)/s² − 1``, ``α = m(α+β)``, ``β = (1−m)(α+β)``.
 
         Raises
         ------
@@ -277,7 +277,7 @@ class BetaDistribution(Distribution):
         _require(
             total > 0,
             "beta",
-            "se^2 must be < mean*(1-mean) (METHODS P-2)",
+            "se^2 must be < mean*(1-mean) (M-43)",
             {"mean": mean, "se": se},
         )
         return cls(alpha=mean * total, beta=(1.0 - mean) * total)
@@ -286,7 +286,7 @@ class BetaDistribution(Distribution):
     def from_counts(
         cls, events: float, n: float, *, prior_alpha: float = 0.0, prior_beta: float = 0.0
     ) -> BetaDistribution:
-        """``Beta(r + a0, n − r + b0)`` for ``r`` events out of ``n`` (P-2)."""
+        """``Beta(r + a0, n − r + b0)`` for ``r`` events out of ``n`` (M-43)."""
         return cls(alpha=events + prior_alpha, beta=n - events + prior_beta)
 
     def mean(self) -> float:
@@ -333,13 +333,13 @@ class LognormalDistribution(Distribution):
 
     @classmethod
     def from_mean_se(cls, mean: float, se: float) -> LognormalDistribution:
-        """From the arithmetic mean and SE (P-2): ``σ² = ln(1 + s²/m²)``, ``μ = ln m − σ²/2``."""
+        """From the arithmetic mean and SE (M-43): ``σ² = ln(1 + s²/m²)``, ``μ = ln m − σ²/2``."""
         var_log = math.log1p((se / mean) * (se / mean))
         return cls(meanlog=math.log(mean) - var_log / 2.0, sdlog=math.sqrt(var_log))
 
     @classmethod
     def from_ci(cls, estimate: float, lower: float, upper: float) -> LognormalDistribution:
-        """From an estimate and its 95% CI (P-2): ``μ = ln R``, ``σ = (ln U − ln L) / (2 z)``.
+        """From an estimate and its 95% CI (M-43): ``μ = ln R``, ``σ = (ln U − ln L) / (2 z)``.
 
         ``z`` is :data:`Z_975`, the standard normal's 97.5% quantile (1.959964).
         """
@@ -434,7 +434,7 @@ class UniformDistribution(Distribution):
 
     @classmethod
     def from_mean_se(cls, mean: float, se: float) -> UniformDistribution:
-        """From a mean and SD (P-2): ``a = m − √3 s``, ``b = m + √3 s``."""
+        """From a mean and SD (M-43): ``a = m − √3 s``, ``b = m + √3 s``."""
         half = math.sqrt(3.0) * se
         return cls(low=mean - half, high=mean + half)
 
@@ -517,7 +517,7 @@ class PertDistribution(Distribution):
     """Beta-PERT on [``low``, ``high``] with ``mode`` and shape ``lam`` (λ, default 4).
 
     ``X = a + (b − a) Beta(α, β)`` with ``α = 1 + λ (m_o − a)/(b − a)`` and
-    ``β = 1 + λ (b − m_o)/(b − a)`` (P-2).
+    ``β = 1 + λ (b − m_o)/(b − a)`` (M-43).
     """
 
     low: float
@@ -578,7 +578,7 @@ class PertDistribution(Distribution):
 
 @dataclass(frozen=True, slots=True)
 class DirichletDistribution:
-    """Dirichlet over named categories: shares that sum to one (P-2).
+    """Dirichlet over named categories: shares that sum to one (M-43).
 
     Parameters
     ----------
@@ -609,7 +609,7 @@ class DirichletDistribution:
 
     @classmethod
     def from_counts(cls, counts: dict[str, float], *, prior: float = 0.0) -> DirichletDistribution:
-        """``Dir(n_1 + a0, …, n_K + a0)`` from counts per category (P-2)."""
+        """``Dir(n_1 + a0, …, n_K + a0)`` from counts per category (M-43)."""
         return cls(
             categories=tuple(counts),
             alpha=tuple(float(c) + prior for c in counts.values()),
@@ -701,7 +701,7 @@ def from_spec(
 
 
 def from_spec(spec: DistSpec, value: float | None = None) -> Distribution | DirichletDistribution:
-    """Fit a config distribution (METHODS P-2).
+    """Fit a config distribution (M-43).
 
     Parameters
     ----------

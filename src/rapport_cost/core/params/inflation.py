@@ -1,4 +1,4 @@
-"""Price-year adjustment with an index published as annual percentage changes (METHODS §5.1)."""
+"""Price-year adjustment with an index published as annual percentage changes (M-36)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class PriceIndex:
     provisional: frozenset[str] = frozenset()
 
     def factor(self, source: str, target: str) -> float:
-        """Multiply a cost in ``source`` prices by this to get ``target`` prices (I-1, I-2).
+        """Multiply a cost in ``source`` prices by this to get ``target`` prices (M-36).
 
         For s < t the factor is the product of ``1 + g_y/100`` over the years s+1 … t;
         deflating uses the reciprocal, so ``factor(s, t) * factor(t, s) == 1``.
@@ -57,7 +57,7 @@ class PriceIndex:
         return product if s <= t else 1.0 / product
 
     def levels(self, base: str) -> dict[str, float]:
-        """Chained index levels with ``base`` = 100 (I-2), for display."""
+        """Chained index levels with ``base`` = 100 (M-36), for display."""
         return {fy: 100.0 * self.factor(base, fy) for fy in sorted(self.pct)}
 
     def provisional_between(self, source: str, target: str) -> list[str]:
@@ -75,7 +75,7 @@ def select_index(table: pd.DataFrame, *, variant: str, edition: str) -> PriceInd
         Columns ``financial_year``, ``pay_and_prices_pct``, ``pay_pct``, ``prices_pct``,
         ``manual_edition``, ``provisional`` (``yes``/``no``); one row per year and edition.
     variant
-        ``pay_and_prices``, ``pay`` or ``prices`` (I-3).
+        ``pay_and_prices``, ``pay`` or ``prices`` (M-36).
     edition
         ``latest`` takes each year from the most recent manual that gives it; ``2024`` or
         ``2025`` uses only that manual and the earlier ones.

@@ -1,12 +1,12 @@
 """Every number of the config as a column of the parameter matrix Θ.
 
-A number may be a literal, the name of a parameter, or an inline parameter; all three
-become columns of Θ (shape ``(n_draws, n_params)``), so that the deterministic estimate
-(one row at the point values), the PSA (rows of draws), one-way analysis and scenarios
-(a few more rows) price resources with the same code (DESIGN §2). Literals and inline
-parameters are named by their dotted path (``roles.psw.salary``); named parameters by
-their name. Values are converted to the target price year when the parameter (or its
-role, resource or programme cost) states another price year (METHODS I-1).
+A number may be a literal, the name of a parameter, or an inline parameter; all three become
+columns of Θ (shape ``(n_draws, n_params)``), so that the deterministic estimate (one row at
+the point values), the PSA (rows of draws), one-way analysis and scenarios (a few more rows)
+price resources with the same code (one costing path: docs/architecture.md). Literals and
+inline parameters are named by their dotted path (``roles.psw.salary``); named parameters by
+their name. Values are converted to the target price year when the parameter (or its role,
+resource or programme cost) states another price year (M-36).
 """
 
 from __future__ import annotations

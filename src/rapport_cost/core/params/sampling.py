@@ -1,4 +1,4 @@
-"""Draw PSA parameter matrices: sampling designs and rank correlation (METHODS P-3, P-4).
+"""Draw PSA parameter matrices: sampling designs and rank correlation (M-44, M-45).
 
 :class:`ParameterSampler` turns fitted distributions (:mod:`rapport_cost.core.params.distributions`)
 into a matrix of draws of shape (n, n_columns), one chunk at a time, so that a PSA of
@@ -17,11 +17,11 @@ Sampling designs (``sampling``):
     Scrambled Sobol' points (``scipy.stats.qmc.Sobol(d, scramble=True)``) mapped through
     each inverse CDF. One engine persists across chunks, so the chunks together are the
     first N points of one sequence and chunk sizes do not matter; only the total N does.
-    The balance properties need N to be a power of two (P-4): pass ``n_draws`` to the
+    The balance properties need N to be a power of two (M-45): pass ``n_draws`` to the
     sampler and it warns with :class:`SobolBalanceWarning` once, at construction, if N
     is not one. SciPy's own warning about the size of the first chunk is silenced.
 
-In every design the uniforms are clipped to [1e-12, 1 − 1e-12] before an inverse CDF (P-4).
+In every design the uniforms are clipped to [1e-12, 1 − 1e-12] before an inverse CDF (M-45).
 
 Correlation (``correlation``, a matrix of **Spearman** targets between the scalar
 distributions; Dirichlet components are never correlated) is induced by Iman–Conover
@@ -79,13 +79,13 @@ __all__ = [
 
 Sampling = Literal["mc", "lhs", "sobol"]
 
-#: Uniforms are clipped to [U_MIN, U_MAX] before any inverse CDF (METHODS P-4).
+#: Uniforms are clipped to [U_MIN, U_MAX] before any inverse CDF (M-45).
 U_MIN = 1e-12
 U_MAX = 1.0 - 1e-12
 
 
 class SobolBalanceWarning(RapportWarning):
-    """A Sobol' PSA whose number of draws is not a power of two (METHODS P-4)."""
+    """A Sobol' PSA whose number of draws is not a power of two (M-45)."""
 
 
 # --------------------------------------------------------------------------- sampler
@@ -135,7 +135,7 @@ class ParameterSampler:
         spawns from it.
     score_rng : numpy.random.Generator, optional
         The source of the correlation step (Iman–Conover score permutations, the
-        copula's normals under ``mc``), a separate stream as METHODS G-3 asks; ``rng``
+        copula's normals under ``mc``), a separate stream as M-3 asks; ``rng``
         when not given.
     n_draws : int, optional
         Total number of draws planned. With ``sampling="sobol"`` a total that is not a
@@ -239,7 +239,7 @@ class ParameterSampler:
                 lo = 1 << max(n_draws.bit_length() - 1, 0)
                 msg = (
                     f"Sobol' sampling with {n_draws} draws: the balance properties need a "
-                    f"power of two, e.g. {lo} or {lo * 2} (METHODS P-4)"
+                    f"power of two, e.g. {lo} or {lo * 2} (M-45)"
                 )
                 warnings.warn(msg, SobolBalanceWarning, stacklevel=2)
             if self._n_uniforms > 0:

@@ -67,7 +67,7 @@ class ResourceTerms:
 
 @dataclass(frozen=True)
 class ProgrammeTerms:
-    """Columns that price one programme cost (METHODS C-11, C-12)."""
+    """Columns that price one programme cost (M-23, M-26)."""
 
     key: str
     payer: str

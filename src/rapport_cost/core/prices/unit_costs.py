@@ -1,4 +1,4 @@
-"""Staff unit costs as PSSRU builds them (METHODS C-1 to C-5), on scalars and arrays alike.
+"""Staff unit costs as PSSRU builds them (M-7 to M-11), on scalars and arrays alike.
 
 Every function takes floats or NumPy arrays of draws (any broadcastable shapes) and
 returns the broadcast result, so the deterministic estimate (one value per parameter)
@@ -14,12 +14,12 @@ import numpy as np
 
 from rapport_cost.arrays import FloatLike
 
-#: Weeks in a year used by C-3: 365 / 7 = 52.142857 to three decimals, as PSSRU uses.
+#: Weeks in a year used by M-9: 365 / 7 = 52.142857 to three decimals, as PSSRU uses.
 WEEKS_PER_YEAR = 52.143
 
 
 def employer_ni(salary: FloatLike, rate: FloatLike, threshold: FloatLike) -> FloatLike:
-    """Employer's National Insurance, ``rate × max(0, salary − threshold)`` (C-1), £ a year."""
+    """Employer's National Insurance, ``rate × max(0, salary − threshold)`` (M-7), £ a year."""
     return rate * np.maximum(0.0, np.subtract(salary, threshold))
 
 
@@ -33,7 +33,7 @@ def working_hours(
     days_per_week: FloatLike = 5.0,
     weeks_per_year: FloatLike = WEEKS_PER_YEAR,
 ) -> FloatLike:
-    """Working hours per year, ``h_wk × (52.143 − (AL + BH + TR + SK) / d_wk)`` (C-3).
+    """Working hours per year, ``h_wk × (52.143 − (AL + BH + TR + SK) / d_wk)`` (M-9).
 
     Examples
     --------
@@ -53,7 +53,7 @@ def working_hours(
 def cost_per_contact_hour(
     cost_per_working_hour: FloatLike, indirect_time_ratio: FloatLike
 ) -> FloatLike:
-    """Cost per hour of direct contact, ``c_h × (1 + ρ)`` for a direct:indirect ratio 1:ρ (C-5).
+    """Cost per hour of direct contact, ``c_h × (1 + ρ)`` for a direct:indirect ratio 1:ρ (M-11).
 
     >>> round(float(cost_per_contact_hour(56.68, 0.91)), 4)
     108.2588
@@ -62,7 +62,7 @@ def cost_per_contact_hour(
 
 
 def annuity_factor(years: FloatLike, rate: FloatLike) -> FloatLike:
-    """``A(n, r) = (1 − (1 + r)^−n) / r``, and ``n`` when ``r = 0`` (C-2).
+    """``A(n, r) = (1 − (1 + r)^−n) / r``, and ``n`` when ``r = 0`` (M-13).
 
     >>> round(float(annuity_factor(60, 0.035)), 6)
     24.944734
@@ -77,7 +77,7 @@ def annuity_factor(years: FloatLike, rate: FloatLike) -> FloatLike:
 def equivalent_annual_cost(
     amount: FloatLike, years: FloatLike, rate: FloatLike, *, timing: str = "arrears"
 ) -> FloatLike:
-    """Equivalent annual cost of a one-off investment (C-2).
+    """Equivalent annual cost of a one-off investment (M-13).
 
     ``arrears``: K / A(n, r); ``advance``: K / (1 + A(n − 1, r)).
 
@@ -109,9 +109,9 @@ class StaffCosts:
     annual_cost: FloatLike | None
     working_hours: FloatLike | None
     cost_per_working_hour: FloatLike
-    """£ per working hour (C-4)."""
+    """£ per working hour (M-10)."""
     cost_per_contact_hour: FloatLike | None
-    """£ per hour of direct contact (C-5); ``None`` where no indirect-time ratio is given."""
+    """£ per hour of direct contact (M-11); ``None`` where no indirect-time ratio is given."""
 
 
 def build_staff_costs(
@@ -128,7 +128,7 @@ def build_staff_costs(
     hours: FloatLike,
     indirect_time_ratio: FloatLike | None,
 ) -> StaffCosts:
-    """Annual cost and hourly costs of a salaried role (C-1, C-4, C-5).
+    """Annual cost and hourly costs of a salaried role (M-7, M-10, M-11).
 
     On-costs are employer NI plus pension and other on-costs as fractions of salary;
     overheads are fractions of salary plus on-costs; capital and qualifications are £ a

@@ -80,7 +80,7 @@ def _mean(values: Vector) -> float:
 
 
 def per_unit_table(costs: Costs) -> pd.DataFrame:
-    """Table ``per_unit``: one row per site and a last row ``all`` (METHODS C-14, C-15).
+    """Table ``per_unit``: one row per site and a last row ``all`` (M-29).
 
     ``total_cost`` is the women's costs (``women_cost``) plus the unit-level lines
     (``unit_level_cost``: non-participants, idle capacity, unattended sessions, ...);

@@ -1,4 +1,4 @@
-"""Programme costs and logged non-contact staff time, spread by an allocation key (C-11, C-12).
+"""Programme costs and logged non-contact staff time, spread by an allocation key (M-23, M-26).
 
 A programme cost is a number of units per site (``site_counts``) or for the whole
 programme (``count``), times the study's years or calendar months (``per: year``,
@@ -161,7 +161,7 @@ class AllocationKey:
 
 @dataclass
 class Allocator:
-    """Spreads non-contact quantities over lines by an allocation key (C-12).
+    """Spreads non-contact quantities over lines by an allocation key (M-26).
 
     Parameters
     ----------

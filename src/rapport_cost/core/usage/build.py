@@ -216,7 +216,7 @@ def _fill_contacts(
 
 
 def _keys(k: _Contacts, logs: CleanLogs, *, ledger: bool = False) -> dict[str, AllocationKey]:
-    """Allocation keys: discounted mass per line and undiscounted mass per site (C-12).
+    """Allocation keys: discounted mass per line and undiscounted mass per site (M-26).
 
     ``contact_hours``: each line's allocation hours (share × hours × discount factor of the
     contacts that took place) and each site's session hours; ``sessions``: the same with
@@ -301,7 +301,7 @@ def _allocate(
     elif len(st):
         notes.append(
             "the staff_time log is not costed under staff_time: contact_rate: "
-            "non-contact time is inside the indirect-time ratio (METHODS C-6)"
+            "non-contact time is inside the indirect-time ratio (M-14)"
         )
     if cfg.costing.staff_time == "contact_rate":
         notes += _drop_staff_programme_costs(terms, drivers, m)
@@ -322,7 +322,7 @@ def _drop_staff_programme_costs(
             m.q_types[:, j] = 0.0
     return [
         "under staff_time: contact_rate the staff-time programme costs "
-        f"{', '.join(skipped)} are inside the indirect-time ratio and not added (METHODS C-11)"
+        f"{', '.join(skipped)} are inside the indirect-time ratio and not added (M-23)"
     ]
 
 

@@ -1,4 +1,4 @@
-"""Discounting of quantities by the time from each line's index date (METHODS I-6, I-7).
+"""Discounting of quantities by the time from each line's index date (M-38, M-40).
 
 Discount factors depend on dates, not on prices, so they are applied to the quantities
 once, when the usage model is built: a woman's costs from her admission, unit-level lines
@@ -26,7 +26,7 @@ def day_numbers(dates: npt.NDArray[np.datetime64]) -> Int64Array:
 
 
 def discount_factors(days: Int64Array, *, rate: float, timing: str) -> Vector:
-    """Discount factors for costs ``days`` (whole days) after the index date (METHODS I-6).
+    """Discount factors for costs ``days`` (whole days) after the index date (M-38).
 
     Year ``j = floor(days / 365.25) + 1`` is discounted with ``t = j − 1`` (``start``),
     ``j`` (``end``) or ``j − 0.5`` (``mid``); ``exact`` takes ``t = days / 365.25``.
@@ -76,16 +76,14 @@ def line_factors(days: Int64Array, cfg: CostingConfig) -> tuple[Vector, bool, li
     """Discount factor of each allocation, whether discounting applies, and a note.
 
     ``days`` are from each allocation's index date. Nothing is discounted when every cost
-    falls within 12 months of its index date (METHODS I-7).
+    falls within 12 months of its index date (M-40).
     """
     rate, timing = cfg.discounting.rate, cfg.discounting.timing
     applied = rate > 0 and float(np.max(days, initial=0)) >= DAYS_PER_YEAR
     factor = discount_factors(days, rate=rate, timing=timing) if applied else np.ones_like(days)
     notes: list[str] = []
     if rate > 0 and not applied:
-        notes.append(
-            "discounting not applied: all costs fall within 12 months of admission (METHODS I-7)"
-        )
+        notes.append("discounting not applied: all costs fall within 12 months of admission (M-40)")
     elif applied:
         notes.append(
             f"costs in later years after admission discounted at {rate:.1%} a year "

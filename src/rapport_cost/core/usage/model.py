@@ -62,7 +62,7 @@ class Timeline:
 
     The cells of one woman sum to her row of :attr:`UsageModel.q_women`: contact costs on
     the day of the contact, her shares of programme costs and non-contact staff time on
-    day 0 (METHODS F-1).
+    day 0 (M-65).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Who each contact's cost goes to, and in what share (METHODS C-8, C-9).
+"""Who each contact's cost goes to, and in what share (M-17, M-18).
 
 A one-to-one goes to its woman; a did-not-attend one-to-one to her (``dna: assign``) or
 to the unit line ``dna`` (``dna: unit``). A shared session is split among everyone
@@ -120,7 +120,7 @@ def _shares(logs: CleanLogs, cfg: CostingConfig, n_att: Vector) -> tuple[Vector,
 
 
 def contact_pairs(logs: CleanLogs, cfg: CostingConfig, lay: Layout, n_att: Vector) -> Pairs:
-    """Every (contact, line, share) allocation of the logs (C-8, C-9)."""
+    """Every (contact, line, share) allocation of the logs (M-17, M-18)."""
     c = logs.contacts
     shared = c["shared"].to_numpy()
     attended = c["attended"].to_numpy()

@@ -1,4 +1,4 @@
-"""Units of every contact-driven cost driver at each contact (METHODS C-6, C-7).
+"""Units of every contact-driven cost driver at each contact (M-14, M-21).
 
 Staff time: each facilitator of a contact spends ``duration + prep + travel`` minutes
 (``staff_time: explicit``, priced per working hour) or ``duration`` minutes

@@ -1,22 +1,22 @@
-"""Bootstrap of the mean cost per woman (METHODS §6, B-1 to B-8).
+"""Bootstrap of the mean cost per woman (M-49 to M-53).
 
 Modules: :mod:`.common` (schemes, codes, results), :mod:`.quantiles`, :mod:`.clusters`
 (jackknife and units), :mod:`.sums` (the resample sums of a stratum), :mod:`.resampling`
 (the kernels) and :mod:`.intervals`; their public names are re-exported here.
 
 Pure numerics on arrays: no file access, no printing, and randomness only through a
-``numpy.random.Generator`` passed as ``rng`` (METHODS G-3).
+``numpy.random.Generator`` passed as ``rng`` (M-3).
 
-The statistic is the arithmetic mean cost per woman (B-1). Four resampling schemes:
+The statistic is the arithmetic mean cost per woman (M-49). Four resampling schemes:
 
-* ``"ordinary"``: women with replacement (B-2);
-* ``"stratified"``: women with replacement within each unit, unit sizes fixed (B-4);
-* ``"cluster"``: units with replacement, ratio estimator (B-5);
-* ``"two-stage"``: units, then residuals, with the shrinkage correction (B-6).
+* ``"ordinary"``: women with replacement (M-50);
+* ``"stratified"``: women with replacement within each unit, unit sizes fixed (M-50);
+* ``"cluster"``: units with replacement, ratio estimator (M-50);
+* ``"two-stage"``: units, then residuals, with the shrinkage correction (M-50).
 
-Five intervals (B-3): ``"normal"``, ``"percentile"``, ``"basic"``, ``"studentized"`` and
+Five intervals (M-51): ``"normal"``, ``"percentile"``, ``"basic"``, ``"studentized"`` and
 ``"bca"`` (the default). Quantiles of the replicates follow the Davison–Hinkley convention
-(G-4): the α-quantile is the ((B+1)α)-th order statistic, interpolated on the normal-quantile
+(M-4): the α-quantile is the ((B+1)α)-th order statistic, interpolated on the normal-quantile
 scale when that rank is not an integer (R ``boot``'s ``norm.inter``).
 
 Speed. A resampled mean is a sum of ``n`` values picked by uniform indices; no Python loop
@@ -33,7 +33,7 @@ row sums per chunk. Memory is bounded by ``chunk_elements``, not by ``n_resample
 are grouped in tasks of fixed size, each with its own random stream spawned from one
 ``SeedSequence`` seeded by ``rng``; tasks may run on several threads and the replicates
 are identical for any number of ``workers``. The jackknife acceleration of a mean has a
-closed form (B-3), so BCa costs nothing beyond the resamples.
+closed form (M-51), so BCa costs nothing beyond the resamples.
 
 Undefined intervals. An interval that cannot be computed has NaN endpoints and a
 ``reason`` code (:data:`REASONS`). :func:`bootstrap_ci` raises

@@ -1,4 +1,4 @@
-"""The jackknife, and units as clusters: summaries, diagnostics, few-cluster rules (B-5 to B-7)."""
+"""The jackknife, and units as clusters: summaries, diagnostics, few-cluster rules (M-50, M-52)."""
 
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ from rapport_cost.core.analyses.bootstrap.common import (
 
 
 def mean_acceleration(values: npt.ArrayLike) -> float:
-    """Jackknife acceleration of the mean, in closed form (METHODS B-3).
+    """Jackknife acceleration of the mean, in closed form (M-51).
 
     Deleting woman i gives ``(S − x_i)/(n − 1)``, so ``θ̂(·) − θ̂(i) = (x_i − x̄)/(n − 1)``
     and ``â = Σ(x − x̄)³ / (6[Σ(x − x̄)²]^{3/2})``. The stratified mean Σ/N deletes one woman
-    across all strata (B-4) and has the same jackknife, hence the same â.
+    across all strata (M-50) and has the same jackknife, hence the same â.
 
     Parameters
     ----------
@@ -74,7 +74,7 @@ def jackknife_values(values: npt.ArrayLike, statistic: Callable[[FloatArray], fl
 
 
 def jackknife_acceleration(jackknife: npt.ArrayLike) -> float:
-    """Acceleration from leave-one-out values (Efron & Tibshirani eq. 14.15; METHODS B-3).
+    """Acceleration from leave-one-out values (Efron & Tibshirani eq. 14.15; M-51).
 
     Parameters
     ----------
@@ -94,7 +94,7 @@ def jackknife_acceleration(jackknife: npt.ArrayLike) -> float:
 
 
 def cluster_jackknife(values: npt.ArrayLike, groups: npt.ArrayLike) -> FloatArray:
-    """Delete-one-unit values of the ratio estimator ΣY/N (B-5, used for B-6 too).
+    """Delete-one-unit values of the ratio estimator ΣY/N (M-50, used for M-50 too).
 
     Parameters
     ----------
@@ -151,11 +151,11 @@ def ideal_bootstrap_se(
     return float(np.sqrt(np.sum((x - means[codes]) ** 2)) / x.size)
 
 
-# ---------------------------------------------------------------- units (B-6, B-7)
+# ---------------------------------------------------------------- units (M-50, M-52)
 
 
 def summarise_clusters(values: npt.ArrayLike, groups: npt.ArrayLike) -> ClusterSummary:
-    """Unit sizes, unit means and the ANOVA estimators of METHODS B-6.
+    """Unit sizes, unit means and the ANOVA estimators of M-50.
 
     Parameters
     ----------
@@ -209,7 +209,7 @@ def _summarise(x: FloatArray, labels: tuple[str, ...], codes: IntArray) -> Clust
 
 
 def recommended_schemes(n_units: int) -> tuple[Scheme, ...]:
-    """Schemes fit for the primary analysis with ``n_units`` units (METHODS B-7).
+    """Schemes fit for the primary analysis with ``n_units`` units (M-52).
 
     K < 10: stratified; 10 ≤ K < 24: two-stage with shrinkage; K ≥ 24: cluster or two-stage.
     """
@@ -221,7 +221,7 @@ def recommended_schemes(n_units: int) -> tuple[Scheme, ...]:
 
 
 def few_clusters_warnings(n_units: int) -> tuple[str, ...]:
-    """Warning texts for a cluster or two-stage bootstrap with ``n_units`` units (B-7).
+    """Warning texts for a cluster or two-stage bootstrap with ``n_units`` units (M-52).
 
     Returns
     -------
@@ -233,14 +233,14 @@ def few_clusters_warnings(n_units: int) -> tuple[str, ...]:
             f"{W_FEW_CLUSTERS}: only {n_units} units; cluster and two-stage bootstraps are "
             "unreliable with fewer than 10 units. Use the stratified bootstrap as the primary "
             "analysis, with a t interval on the unit means (K − 1 df), and report cluster "
-            "bootstraps only as a flagged sensitivity analysis (METHODS B-7).",
+            "bootstraps only as a flagged sensitivity analysis (M-52).",
         )
     if n_units < 24:
         return (
             f"{W_CLUSTERS_BELOW_24}: {n_units} units; cluster bootstrap intervals "
             "under-cover below about 24 units (Flynn & Peters 2004). Use the two-stage "
             "bootstrap with shrinkage plus the t interval on unit means, flagged "
-            "(METHODS B-7).",
+            "(M-52).",
         )
     return ()
 
@@ -248,7 +248,7 @@ def few_clusters_warnings(n_units: int) -> tuple[str, ...]:
 def t_interval_unit_means(
     values: npt.ArrayLike, groups: npt.ArrayLike, *, level: float = 0.95
 ) -> tuple[float, float]:
-    """Student t interval on the unit means with K − 1 degrees of freedom (METHODS B-7).
+    """Student t interval on the unit means with K − 1 degrees of freedom (M-52).
 
     ``Ȳ̄ ± t_{K−1, 1−α} · s_{Ȳk}/√K``, where ``Ȳ̄`` is the unweighted mean of the K unit
     means and ``s_{Ȳk}`` their SD (divisor K − 1).
@@ -278,7 +278,7 @@ def t_interval_unit_means(
 def cluster_diagnostics(
     values: npt.ArrayLike, groups: npt.ArrayLike, *, level: float = 0.95
 ) -> ClusterDiagnostics:
-    """K, unit sizes, ICC, recommended schemes, warnings and t interval (METHODS B-7).
+    """K, unit sizes, ICC, recommended schemes, warnings and t interval (M-52).
 
     Parameters
     ----------

@@ -19,7 +19,7 @@ Ties = Literal["half", "boot"]
 QuantileMethod = Literal["norm_inter", "weibull", "linear"]
 Residuals = Literal["same", "pooled"]
 
-#: Every interval method, in the order METHODS B-8 reports them.
+#: Every interval method, in the order M-53 reports them.
 METHODS: tuple[Method, ...] = ("normal", "percentile", "basic", "studentized", "bca")
 SCHEMES: tuple[Scheme, ...] = ("ordinary", "stratified", "cluster", "two-stage")
 
@@ -30,7 +30,7 @@ CHUNK_ELEMENTS = 1 << 17
 #: buffers hold only the draws of one block of women at a time: larger chunks, fewer calls.
 SUMS_CHUNK_ELEMENTS = 1 << 19
 
-# Reason codes of undefined intervals (B-3).
+# Reason codes of undefined intervals (M-51).
 Z0_INFINITE = "bca_z0_infinite"
 ACCELERATION_UNDEFINED = "bca_acceleration_undefined"
 DENOMINATOR_NONPOSITIVE = "bca_denominator_nonpositive"
@@ -70,7 +70,7 @@ def _readonly(a: FloatArray) -> FloatArray:
 
 @dataclass(frozen=True)
 class ClusterSummary:
-    """Units (sites) and the one-way ANOVA estimators of METHODS B-6 and B-7.
+    """Units (sites) and the one-way ANOVA estimators of M-50 and M-52.
 
     Parameters
     ----------
@@ -93,9 +93,9 @@ class ClusterSummary:
     sigma2_between
         ``σ̂b² = SS_B/(K − 1) − σ̂w²/n0``, not truncated (may be negative).
     icc
-        ``ρ̂ = σ̂b²/(σ̂b² + σ̂w²)`` with σ̂b² truncated at 0 (B-7); NaN if undefined.
+        ``ρ̂ = σ̂b²/(σ̂b² + σ̂w²)`` with σ̂b² truncated at 0 (M-52); NaN if undefined.
     shrinkage_c2
-        ``c² = K/(K − 1) − SS_W/(n0(n0 − 1)SS_B)`` (B-6 step 4); NaN if undefined.
+        ``c² = K/(K − 1) − SS_W/(n0(n0 − 1)SS_B)`` (M-50 step 4); NaN if undefined.
     """
 
     labels: tuple[str, ...]
@@ -118,7 +118,7 @@ class ClusterSummary:
 
 @dataclass(frozen=True)
 class ClusterDiagnostics:
-    """What METHODS B-7 asks to report about the units.
+    """What M-52 asks to report about the units.
 
     Parameters
     ----------
@@ -130,7 +130,7 @@ class ClusterDiagnostics:
         ``W-FEW-CLUSTERS`` (K < 10) or ``W-CLUSTERS-BELOW-24`` (10 ≤ K < 24) texts.
     t_interval
         ``(lower, upper)`` of the t interval on the unit means with K − 1 df, given when
-        K < 24 (B-7 asks for it in both bands), else ``None``. Its centre is the unweighted
+        K < 24 (M-52 asks for it in both bands), else ``None``. Its centre is the unweighted
         mean of the unit means.
     level
         Coverage of ``t_interval``.
@@ -156,7 +156,7 @@ class BootstrapReplicates:
     replicates : ndarray of shape (n_resamples,)
         θ*_b, in resample order (read-only).
     acceleration
-        The jackknife acceleration â (B-3); NaN when not finite.
+        The jackknife acceleration â (M-51); NaN when not finite.
     se_hat
         The standard error of θ̂ used by the studentized interval (``s/√n`` for the mean).
     se_replicates : ndarray of shape (n_resamples,), optional
@@ -192,7 +192,7 @@ class BootstrapReplicates:
 
 @dataclass(frozen=True)
 class BootstrapInterval:
-    """One bootstrap confidence interval of the mean cost per woman (B-8).
+    """One bootstrap confidence interval of the mean cost per woman (M-53).
 
     Parameters
     ----------
@@ -207,9 +207,9 @@ class BootstrapInterval:
     mean
         θ̂, the mean cost per woman.
     se
-        Bootstrap standard error, SD of θ* with divisor B − 1 (B-2).
+        Bootstrap standard error, SD of θ* with divisor B − 1 (M-50).
     bias
-        ``mean(θ*) − θ̂`` (B-2).
+        ``mean(θ*) − θ̂`` (M-50).
     z0
         Bias correction ``ẑ0`` with the chosen ties rule (reported for every method).
     acceleration

@@ -1,4 +1,4 @@
-"""Interval methods from replicates: normal, percentile, basic, studentized and BCa (B-3)."""
+"""Interval methods from replicates: normal, percentile, basic, studentized and BCa (M-51)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def interval_from_replicates(
         ``"basic"``: ``[2θ̂ − θ*_(1−α), 2θ̂ − θ*_(α)]``. ``"studentized"``:
         ``[θ̂ − t*_(1−α)·se, θ̂ − t*_(α)·se]`` with ``t*_b = (θ*_b − θ̂)/se*_b``, dropping
         replicates with s* = 0. ``"bca"``: ``[θ*_(α1), θ*_(α2)]`` with
-        ``α_i = Φ(ẑ0 + (ẑ0 + z)/(1 − â(ẑ0 + z)))`` (METHODS B-3).
+        ``α_i = Φ(ẑ0 + (ẑ0 + z)/(1 − â(ẑ0 + z)))`` (M-51).
     level
         Coverage; α = (1 − level)/2.
     ties
@@ -111,7 +111,7 @@ def interval_from_replicates(
                 warnings.append(
                     f"{W_EXTREME_ORDER}: the {label} endpoint at level {pi:.6g} needs rank "
                     f"(B+1)·{pi:.6g} = {(bb + 1) * pi:.2f}, outside [1, B = {bb}]; the "
-                    "extreme order statistic is used as the endpoint (METHODS B-3)."
+                    "extreme order statistic is used as the endpoint (M-51)."
                 )
         return quantiles(values, p, method=quantile_method)
 
@@ -133,7 +133,7 @@ def interval_from_replicates(
         if dropped:
             warnings.append(
                 f"{W_STUDENTIZED_DROPPED}: {dropped} of {big_b} resamples had s* = 0 and "
-                "were dropped from the studentized interval (METHODS B-3)."
+                "were dropped from the studentized interval (M-51)."
             )
         if dropped == big_b:
             reason = NO_STUDENT_VARIANCE
@@ -146,7 +146,7 @@ def interval_from_replicates(
         if big_b < 1000:
             warnings.append(
                 f"{W_BCA_FEW_RESAMPLES}: B = {big_b} < 1000 resamples; BCa endpoints are "
-                "unstable with so few (METHODS B-2)."
+                "unstable with so few (M-50)."
             )
         zs = (float(scipy.special.ndtri(alpha)), float(scipy.special.ndtri(1.0 - alpha)))
         if not math.isfinite(acc):
@@ -200,7 +200,7 @@ def resolve_interval(
         The replicates it came from.
     fallback
         When the interval is undefined: ``False`` raises, ``True`` returns the percentile
-        interval with a ``W-CI-FALLBACK`` warning and ``fallback_from`` set (METHODS B-3).
+        interval with a ``W-CI-FALLBACK`` warning and ``fallback_from`` set (M-51).
     quantile_method
         For the percentile fallback.
 
@@ -270,7 +270,7 @@ def bootstrap_ci(
     workers: int | None = None,
     chunk_elements: int | None = None,
 ) -> BootstrapInterval:
-    """Bootstrap confidence interval of the mean cost per woman (METHODS §6).
+    """Bootstrap confidence interval of the mean cost per woman (M-49).
 
     Parameters
     ----------
@@ -338,7 +338,7 @@ def bootstrap_intervals(
     workers: int | None = None,
     chunk_elements: int | None = None,
 ) -> dict[Method, BootstrapInterval]:
-    """Several intervals from one set of replicates, for the B-8 report.
+    """Several intervals from one set of replicates, for the M-53 report.
 
     Parameters are as in :func:`bootstrap_ci`; ``methods`` lists the intervals wanted.
 

@@ -1,4 +1,4 @@
-"""Quantiles of replicates: Davison-Hinkley order statistics with norm.inter (METHODS G-4)."""
+"""Quantiles of replicates: Davison-Hinkley order statistics with norm.inter (M-4)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def quantiles(
     *,
     method: QuantileMethod = "norm_inter",
 ) -> FloatArray:
-    """Quantiles of simulated or bootstrap values with the convention of METHODS G-4.
+    """Quantiles of simulated or bootstrap values with the convention of M-4.
 
     Parameters
     ----------
@@ -112,7 +112,7 @@ def norm_inter_at(value_at: Callable[[int], float], big_b: int, p: FloatArray) -
 
 
 def _extreme(p: float, big_b: int, method: QuantileMethod) -> bool:
-    """True when the D&H rank (B+1)p falls outside [1, B] (B-3 warning)."""
+    """True when the D&H rank (B+1)p falls outside [1, B] (M-51 warning)."""
     if method == "linear":
         return False
     rk = (big_b + 1) * p

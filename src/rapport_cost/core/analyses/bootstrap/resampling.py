@@ -1,6 +1,6 @@
 """Resampling: chunked kernels for each scheme, and resamples paired with PSA draws.
 
-METHODS B-2 and B-4 to B-6; the module docstring of the package says how it is fast.
+M-50; the module docstring of the package says how it is fast.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _strata_kernel(
             if ns > 1:
                 q = np.einsum("ij,ij->i", v, v)
                 var = np.maximum(q - s * s / ns, 0.0) / (ns - 1)
-                # s* = 0 exactly when every resampled value is the same (B-3).
+                # s* = 0 exactly when every resampled value is the same (M-51).
                 var[v.max(axis=1) == v.min(axis=1)] = 0.0
                 out[1] += ns * var
         return out
@@ -149,7 +149,7 @@ def _two_stage_kernel(
     pooled: FloatArray | None,
     studentize: bool,
 ) -> Callable[[np.random.Generator, int, int], FloatArray]:
-    """B-6 step 7: units, then residuals; rows as in :func:`_cluster_kernel`."""
+    """M-50 step 7: units, then residuals; rows as in :func:`_cluster_kernel`."""
     k = sizes.size
     sizes_f = sizes.astype(np.float64)
 
@@ -191,7 +191,7 @@ def bootstrap_replicates(
     workers: int | None = None,
     chunk_elements: int | None = None,
 ) -> BootstrapReplicates:
-    """Resample the mean cost per woman ``n_resamples`` times (METHODS B-2, B-4 to B-6).
+    """Resample the mean cost per woman ``n_resamples`` times (M-50).
 
     Parameters
     ----------
@@ -201,19 +201,19 @@ def bootstrap_replicates(
         Unit (site) label per woman; required by the stratified, cluster and two-stage
         schemes, ignored by the ordinary one.
     scheme
-        ``"ordinary"`` (B-2), ``"stratified"`` (B-4, statistic ΣY*/N with unit sizes fixed),
-        ``"cluster"`` (B-5, ratio estimator) or ``"two-stage"`` (B-6 with shrinkage).
+        ``"ordinary"`` (M-50), ``"stratified"`` (M-50, statistic ΣY*/N with unit sizes fixed),
+        ``"cluster"`` (M-50, ratio estimator) or ``"two-stage"`` (M-50 with shrinkage).
     n_resamples
-        B; METHODS' default is 9,999 so that (B+1)α is an integer for α = 0.025.
+        B; the default is 9,999 so that (B+1)α is an integer for α = 0.025.
     rng
-        The random generator (METHODS G-3). One draw from it seeds the tasks' streams.
+        The random generator (M-3). One draw from it seeds the tasks' streams.
     studentize
         Also compute ``se*_b`` per resample for the studentized interval: ``s*_b/√n`` for the
         ordinary scheme, ``√(Σ_s n_s s*²_s)/N`` for the stratified one, and the linearised
         ratio-estimator SE ``√(K/(K−1)·Σ_j(T*_j − θ*_b n_j)²)/N*`` over the K drawn units for
         the cluster and two-stage schemes. ``se*_b = 0`` exactly when s* = 0.
     residuals
-        Two-stage only: residuals from the drawn unit (``"same"``, B-6 default) or from all
+        Two-stage only: residuals from the drawn unit (``"same"``, M-50 default) or from all
         units (``"pooled"``, as in Penn's ``bootclust``).
     workers
         Threads over tasks of chunks; ``None`` uses every available CPU. The replicates are
@@ -302,7 +302,7 @@ def bootstrap_replicates(
             warnings.append(
                 f"{W_SHRINKAGE_ZERO}: the shrinkage factor c² = {c2:.4g} ≤ 0, so c = 0 and "
                 "every unit mean is shrunk to the grand mean; the bootstrap variance then "
-                "exceeds the ANOVA target (METHODS B-6)."
+                "exceeds the ANOVA target (M-50)."
             )
         grand = float(summary.means.mean())
         shrunk_dev = grand + c * (summary.means - grand) - theta  # Ỹ_k − θ̂
@@ -341,7 +341,7 @@ def paired_resample_means(
     workers: int | None = None,
     chunk_elements: int = CHUNK_ELEMENTS,
 ) -> FloatArray:
-    """Mean cost per woman with one bootstrap resample per PSA draw (METHODS P-7 joint mode).
+    """Mean cost per woman with one bootstrap resample per PSA draw (M-48 joint mode).
 
     Row ``d`` of ``costs`` holds every woman's cost under PSA draw ``d``; each row gets its
     own resample of women (ordinary, or within units for ``"stratified"``) and the result is
@@ -415,9 +415,9 @@ def resample_counts(
     For analyses that refit a statistic in every resample (follow-up estimators with their
     censoring curve, subgroup cost models) rather than take a mean: a resample is a vector
     of multiplicities, usable as frequency weights. The schemes are those of
-    :func:`bootstrap_replicates`: women with replacement (``ordinary``, B-2), within each
-    unit with unit sizes fixed (``stratified``, B-4), or whole units with replacement
-    (``cluster``, B-5; a resample then has a random number of women).
+    :func:`bootstrap_replicates`: women with replacement (``ordinary``, M-50), within each
+    unit with unit sizes fixed (``stratified``, M-50), or whole units with replacement
+    (``cluster``, M-50; a resample then has a random number of women).
 
     Parameters
     ----------

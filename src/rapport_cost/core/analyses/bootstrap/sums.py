@@ -1,6 +1,6 @@
 """Sums of resamples of one stratum, drawn with as few random bits as the scheme allows.
 
-METHODS B-2 and B-4: a resample of a stratum of ``n`` values is ``n`` draws with
+M-50: a resample of a stratum of ``n`` values is ``n`` draws with
 replacement, each uniform over the ``n`` women. Only its sum is needed, and a sum does not
 depend on the order of the draws, so the draws can be grouped by *which block of women*
 they fall in:

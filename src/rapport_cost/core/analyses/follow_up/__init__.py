@@ -1,9 +1,9 @@
-"""Mean cost per woman within a horizon under incomplete follow-up (METHODS §9).
+"""Mean cost per woman within a horizon under incomplete follow-up (M-65 to M-74).
 
 Pure numerics on arrays. Modules: :mod:`.observation` (times, intervals, Kaplan–Meier curves,
 the checks of the horizon), :mod:`.layout` (cost lines cut and split into pieces),
-:mod:`.censoring`, :mod:`.estimators` and :mod:`.variance` (the estimators as METHODS writes
-them, with ccostr's analytic SEs), :mod:`.weights` (every estimator as a linear form in the
+:mod:`.censoring`, :mod:`.estimators` and :mod:`.variance` (the estimators as docs/methods.md
+writes them, with ccostr's analytic SEs), :mod:`.weights` (every estimator as a linear form in the
 line costs, for the PSA), :mod:`.bootstrap` (women resampled, the curves refitted in each
 resample) and :mod:`.history` (a ccostr cost history as women and lines); their public names
 are re-exported here.
@@ -12,7 +12,7 @@ The calls, in order::
 
     problems = check_horizon(C, T, tau, h)          # list[Problem]: the API raises them (exit 2)
     obs = observe(C, T, tau)                        # X, δ, Δ, Ŝ, K̂
-    warnings = horizon_warnings(obs)                # F-7's texts
+    warnings = horizon_warnings(obs)                # M-72's texts
     layout = lay_out(obs, make_intervals(tau, h), woman, start, stop)
     result = estimate(layout, cost)                 # every estimator, the curve, analytic SEs
     weights = line_weights(layout)                  # estimate = weights.weights[name] @ cost

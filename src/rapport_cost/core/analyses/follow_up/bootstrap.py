@@ -1,4 +1,4 @@
-"""Bootstrap of the follow-up estimators, Ŝ and K̂ refitted in every resample (METHODS F-7).
+"""Bootstrap of the follow-up estimators, Ŝ and K̂ refitted in every resample (M-72).
 
 Women are resampled with :func:`~rapport_cost.core.analyses.bootstrap.resample_counts`, the
 project's resampling code and schemes (ordinary, stratified by unit by default, cluster):
@@ -17,7 +17,7 @@ products down those ``(G, m)`` tables. No Python loop runs over women or resampl
 over blocks of resamples.
 
 Unsupported resamples. A resample in which nobody is under observation at τ while a woman is
-censored at its longest follow-up cannot estimate the weighted means (METHODS F-7); its BT,
+censored at its longest follow-up cannot estimate the weighted means (M-72); its BT,
 BTP, ZT, LIN and curve are NaN, counted, and left out of the SE and interval with a warning.
 So are a resample's CC with no complete history and its ZT where K̂ falls to 0 (under
 ``zero_censoring="refuse"``).
@@ -314,7 +314,7 @@ class FollowUpBootstrap:
         Shape (B, n_estimators); NaN where a resample gives no value.
     se, low, high
         SD of the finite replicates (divisor B' − 1) and the percentile interval
-        (Davison–Hinkley quantiles, METHODS G-4), shape (n_estimators,).
+        (Davison–Hinkley quantiles, M-4), shape (n_estimators,).
     n_undefined
         Resamples without a value, per estimator.
     curve, curve_replicates, curve_se, curve_low, curve_high
@@ -369,7 +369,7 @@ def bootstrap_follow_up(
     zero_censoring: ZeroCensoring = "refuse",
     block: int = COUNT_BLOCK,
 ) -> FollowUpBootstrap:
-    """Bootstrap every follow-up estimator and the curve, refitting Ŝ and K̂ (METHODS F-7).
+    """Bootstrap every follow-up estimator and the curve, refitting Ŝ and K̂ (M-72).
 
     Parameters
     ----------
@@ -378,12 +378,12 @@ def bootstrap_follow_up(
     groups : array_like of shape (n,), optional
         Each woman's unit; needed by ``stratified`` (the default) and ``cluster``.
     scheme
-        ``"stratified"`` (women within units, B-4), ``"ordinary"`` (B-2) or ``"cluster"``
-        (units, B-5).
+        ``"stratified"`` (women within units, M-50), ``"ordinary"`` (M-50) or ``"cluster"``
+        (units, M-50).
     n_resamples
         B.
     rng
-        The random generator (METHODS G-3).
+        The random generator (M-3).
     level
         Coverage of the percentile interval.
     zero_censoring

@@ -1,6 +1,6 @@
-"""The mean cost within the horizon under incomplete follow-up, written as METHODS gives it.
+"""The mean cost within the horizon under incomplete follow-up, written as docs/methods.md gives it.
 
-Six estimators (METHODS F-3, F-5, F-5b, F-6), each the mean cost per woman within τ:
+Six estimators (M-67, M-69, M-70, M-71), each the mean cost per woman within τ:
 
 * ``AD``, available data: ``(1/n) Σ M_i(min(X_i, τ))`` (biased down);
 * ``CC``, complete case: the mean of ``M_i(min(T_i, τ))`` over women with ``Δ_i = 1``;
@@ -54,7 +54,7 @@ from rapport_cost.errors import ModelError, Problem
 
 #: The estimators, in the order results list them.
 ESTIMATORS: tuple[str, ...] = ("AD", "CC", "BT", "BTP", "ZT", "LIN")
-#: The estimator reported by default (METHODS F-5).
+#: The estimator reported by default (M-69).
 DEFAULT_ESTIMATOR = "BTP"
 
 #: Warning code: an analytic variance came out negative, so that SE is not given.
@@ -148,7 +148,7 @@ def lin_eligible_until(obs: Observation, starts: Vector, ends: Vector) -> IntArr
 
     Eligible for interval j: alive at its start and observed through it, that is a death seen
     after ``t_{j−1}`` (``t_{j−1} < T``), or followed up alive to ``t_j`` (``t_j ≤ C``). The
-    first interval is ``[0, t_1]`` (METHODS F-1 puts u = 0 in it), so every woman, a death on
+    first interval is ``[0, t_1]`` (M-65 puts u = 0 in it), so every woman, a death on
     day 0 included, is eligible for it.
     """
     out: IntArray = np.where(
@@ -218,7 +218,7 @@ def _btp_terms(obs: Observation, sums: CostSums, ends: Vector) -> Vector:
 def _lin(
     obs: Observation, sums: CostSums, starts: Vector, ends: Vector
 ) -> tuple[float, Refusal | None]:
-    """Lin (1997), METHODS F-6, and its refusal if an interval has no eligible woman.
+    """Lin (1997), M-71, and its refusal if an interval has no eligible woman.
 
     The women eligible for ``Ē_j`` are those alive and observed at ``t_j`` and the seen deaths
     in interval j, so its numerator is BTP's ``alive`` sum plus those deaths' costs.
@@ -249,7 +249,7 @@ def zt_refusal(layout: CostLayout, parts: CensoringParts) -> Refusal:
     reason = (
         f"the censoring curve K̂ falls to 0 at {c:g} (everyone still under observation then is "
         f"censored then), so ZT's weight 1/K̂(C) is undefined for the women censored at {c:g}; "
-        f"the horizon {tau:g} lies beyond the follow-up (METHODS F-7)"
+        f"the horizon {tau:g} lies beyond the follow-up (M-72)"
     )
     return Refusal(CENSORING_CURVE_ZERO, reason)
 
@@ -261,7 +261,7 @@ def estimate(
     zero_censoring: ZeroCensoring = "refuse",
     se: bool = True,
 ) -> FollowUpEstimate:
-    """Every estimator of METHODS F-3 to F-6, the curve, and the analytic SEs.
+    """Every estimator of M-67 to M-71, the curve, and the analytic SEs.
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Cost lines cut at each woman's end of follow-up and split by interval and censoring cell.
 
 A cost line is a time span ``[start, stop]`` (days since the woman's origin) with a cost: a
-contact is a point (``start == stop = u``, METHODS F-1); a cost-history row is a real span,
+contact is a point (``start == stop = u``, M-65); a cost-history row is a real span,
 its cost spread uniformly over it. Every estimator needs the cost of woman i
 
 * in each interval ``(t_{j−1}, t_j]`` (partitioned estimators, Lin, the curve), and
@@ -133,7 +133,7 @@ def lay_out(
         piece of share 0, so that piece k is line k); a span keeps the share of
         ``[start, stop]`` that lies before ``min(X_i, τ)``. What is cut off is outside the
         horizon (after τ) or an input error the caller reports (after death or censoring,
-        METHODS F-2: see :func:`lines_after_follow_up`).
+        M-66: see :func:`lines_after_follow_up`).
 
     Raises
     ------
@@ -253,7 +253,7 @@ def lines_after_follow_up(
 ) -> BoolArray:
     """Lines that run past the woman's death or censoring (``stop > X_i``), shape (n_lines,).
 
-    METHODS F-2 makes a logged cost after her death, her withdrawal or the cut-off an input
+    M-66 makes a logged cost after her death, her withdrawal or the cut-off an input
     error; the caller, which knows the rows, reports these. (Costs after τ but within her
     follow-up are fine: they are outside the horizon.)
     """

@@ -1,7 +1,7 @@
 """Follow-up times, interval ends and the Kaplan–Meier curves of survival and of censoring.
 
-METHODS F-1 (time of a cost, interval ends), F-2 (observation), F-4 (Kaplan–Meier curves and
-their tie rule) and F-7 (the checks of the horizon and the warnings). Times are in days since
+M-65 (time of a cost, interval ends), M-66 (observation), M-68 (Kaplan–Meier curves and
+their tie rule) and M-72 (the checks of the horizon and the warnings). Times are in days since
 each woman's origin (or in a cost history's own time unit); nothing here knows dates.
 """
 
@@ -17,15 +17,15 @@ import numpy.typing as npt
 from rapport_cost.arrays import BoolArray, FloatArray, IntArray, Vector
 from rapport_cost.errors import Problem
 
-#: A month in days (METHODS F-1).
+#: A month in days (M-65).
 MONTH_DAYS = 365.25 / 12
-#: A year in days (METHODS F-1).
+#: A year in days (M-65).
 YEAR_DAYS = 365.25
-#: F-7: warn when fewer than this many women are under observation at the horizon ...
+#: M-72: warn when fewer than this many women are under observation at the horizon ...
 FEW_AT_HORIZON = 10
 #: ... or fewer than this share of them.
 FEW_AT_HORIZON_SHARE = 0.10
-#: Warning code of F-7.
+#: Warning code of M-72.
 W_FEW_AT_HORIZON = "W-FEW-AT-HORIZON"
 #: Relative tolerance under which τ/h counts as a whole number of intervals.
 _WHOLE_RTOL = 1e-9
@@ -40,7 +40,7 @@ def _vector(name: str, values: npt.ArrayLike) -> Vector:
 
 
 def times_since_origin(days: npt.ArrayLike, origin: npt.ArrayLike) -> Vector:
-    """The time of a cost, ``u = max(0, d − a)`` (METHODS F-1).
+    """The time of a cost, ``u = max(0, d − a)`` (M-65).
 
     Parameters
     ----------
@@ -65,7 +65,7 @@ def times_since_origin(days: npt.ArrayLike, origin: npt.ArrayLike) -> Vector:
 
 @dataclass(frozen=True)
 class Intervals:
-    """The intervals of the partitioned estimators and of the cumulative cost curve (F-1).
+    """The intervals of the partitioned estimators and of the cumulative cost curve (M-65).
 
     Parameters
     ----------
@@ -91,7 +91,7 @@ class Intervals:
 
 
 def make_intervals(horizon: float, length: float) -> Intervals:
-    """The interval ends ``t_j = min(j·h, τ)``, j = 1..⌈τ/h⌉ (METHODS F-1).
+    """The interval ends ``t_j = min(j·h, τ)``, j = 1..⌈τ/h⌉ (M-65).
 
     A ratio τ/h within 1e-9 of a whole number counts as that number, so that a horizon of
     exactly 24 months in days does not get a 25th interval of zero length from rounding.
@@ -135,7 +135,7 @@ def interval_index(u: npt.ArrayLike, intervals: Intervals) -> IntArray:
 
 @dataclass(frozen=True)
 class KaplanMeier:
-    """The survival and censoring Kaplan–Meier curves within a horizon (METHODS F-4).
+    """The survival and censoring Kaplan–Meier curves within a horizon (M-68).
 
     Both curves use the at-risk count ``Y_s = Σ w_i·1{X_i ≥ s}``, so at a time with both a
     death and a censoring each curve counts the other kind of event as still at risk. A woman
@@ -199,7 +199,7 @@ def kaplan_meier(
     *,
     order: IntArray | None = None,
 ) -> KaplanMeier:
-    """Kaplan–Meier curves of survival and of censoring within the horizon (METHODS F-4).
+    """Kaplan–Meier curves of survival and of censoring within the horizon (M-68).
 
     Parameters
     ----------
@@ -247,7 +247,7 @@ def kaplan_meier(
 
 @dataclass(frozen=True)
 class Observation:
-    """Each woman's follow-up within the horizon (METHODS F-2) and the curves of F-4.
+    """Each woman's follow-up within the horizon (M-66) and the curves of M-68.
 
     Parameters
     ----------
@@ -310,7 +310,7 @@ class Observation:
 
 
 def observe(censoring: npt.ArrayLike, death: npt.ArrayLike, horizon: float) -> Observation:
-    """Observed times, completeness and the Kaplan–Meier curves (METHODS F-2, F-4).
+    """Observed times, completeness and the Kaplan–Meier curves (M-66, M-68).
 
     Parameters
     ----------
@@ -333,7 +333,7 @@ def observe(censoring: npt.ArrayLike, death: npt.ArrayLike, horizon: float) -> O
 
     Examples
     --------
-    >>> obs = observe([2.0, 2.0, 1.5, 2.0], [np.inf] * 4, 2.0)  # METHODS F-T2
+    >>> obs = observe([2.0, 2.0, 1.5, 2.0], [np.inf] * 4, 2.0)  # M-69
     >>> obs.complete.tolist(), float(obs.km.censoring_before(2.0))
     ([True, True, False, True], 0.75)
     """
@@ -366,11 +366,11 @@ def observe(censoring: npt.ArrayLike, death: npt.ArrayLike, horizon: float) -> O
     )
 
 
-# --------------------------------------------------------------------- checks (F-7)
+# --------------------------------------------------------------------- checks (M-72)
 
 
 def unsupported_horizon(time: Vector, died: BoolArray, horizon: float) -> bool:
-    """True when nobody is under observation at τ and survival mass is left (F-7).
+    """True when nobody is under observation at τ and survival mass is left (M-72).
 
     That is: the longest follow-up ``max X_i`` is below τ and a woman is censored there.
     If instead every woman still under observation at the last time died then, Ŝ reached 0
@@ -391,7 +391,7 @@ def check_horizon(
     unit: str = "days",
     field: str = "follow_up",
 ) -> list[Problem]:
-    """The user-facing checks of the horizon and the interval (METHODS F-1, F-7).
+    """The user-facing checks of the horizon and the interval (M-65, M-72).
 
     Parameters
     ----------
@@ -452,7 +452,7 @@ def check_horizon(
 
 
 def horizon_warnings(observation: Observation, *, unit: str = "days") -> list[str]:
-    """F-7's warning when few women are under observation at the horizon.
+    """M-72's warning when few women are under observation at the horizon.
 
     Under observation at τ: ``X_i ≥ τ``. The warning is given when fewer than 10 women, or
     fewer than 10% of them, are, and some woman's history is censored within the horizon
@@ -472,5 +472,5 @@ def horizon_warnings(observation: Observation, *, unit: str = "days") -> list[st
     return [
         f"{W_FEW_AT_HORIZON}: only {at_tau} of {n} women ({at_tau / n:.0%}) are under "
         f"observation at the horizon ({observation.horizon:g} {unit}); the weighted "
-        "estimators (BT, BTP, ZT) rest on few women there and may be unstable (METHODS F-7)"
+        "estimators (BT, BTP, ZT) rest on few women there and may be unstable (M-72)"
     ]

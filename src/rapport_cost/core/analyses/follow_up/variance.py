@@ -1,4 +1,4 @@
-"""Analytic standard errors of BT and ZT, as R ccostr codes them (METHODS F-5b).
+"""Analytic standard errors of BT and ZT, as R ccostr codes them (M-70).
 
 ccostr's ``R/ccmean.R`` (CRAN version, sections 5 and 6) computes, with n women sorted by
 ``min(X, τ)``, ``K_k = K̂`` at a complete woman's time, ``K_i = K̂(C_i)`` and
@@ -18,7 +18,7 @@ sums over ``X_k ≥ c`` are cumulative sums over women sorted by X, sums of ``M_
 cumulative sums of the pieces by censoring cell less the women gone before c, and
 ``Σ M_k(c)²`` telescopes: each piece adds ``(after)² − (before)²`` of its woman's running
 cost. Two differences from ccostr, both only at ties or in degenerate data: a complete
-woman's ``K_k`` is ``K̂(min(T_k, τ)−)`` (METHODS F-5; ccostr takes K̂ at the time, which differs
+woman's ``K_k`` is ``K̂(min(T_k, τ)−)`` (M-69; ccostr takes K̂ at the time, which differs
 only when a censoring ties with her death), and ``M̄`` counts a woman under observation with
 no cost yet as 0 (ccostr leaves out a person with no cost row starting by then).
 """

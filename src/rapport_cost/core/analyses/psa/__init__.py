@@ -1,6 +1,6 @@
-"""Probabilistic sensitivity analysis on the one costing path (DESIGN §2; METHODS §2).
+"""Probabilistic sensitivity analysis on the one costing path (docs/architecture.md; M-42).
 
-The PSA varies the unit-cost parameters at the observed resource use (P-7). A chunk of
+The PSA varies the unit-cost parameters at the observed resource use (M-48). A chunk of
 draws becomes a parameter matrix Θ of shape ``(n, n_params)``: the base row of the
 parameter table repeated, with the columns of the varied parameters replaced by draws
 times their price-year factor. Θ is priced by the engine
@@ -20,10 +20,10 @@ their public names are re-exported here. The pieces, in the order a run uses the
 * :func:`simulate`: yields :class:`PsaChunk` objects (the draws and their outputs); callers
   collect them in :class:`PsaOutputs` and may stream them to files.
 * :func:`describe_outputs`: every output's statistics, read by :func:`summary_table`
-  (P-6) and :func:`convergence_table` (P-5); :func:`parameter_table` (CHEERS item 22),
-  :func:`correlation_table`, and the ``*_warnings`` functions of P-2, P-5 and P-6.
+  (M-47) and :func:`convergence_table` (M-46); :func:`parameter_table` (CHEERS item 22),
+  :func:`correlation_table`, and the ``*_warnings`` functions of M-43, M-46 and M-47.
 
-Quantiles follow METHODS G-4 (Davison–Hinkley order statistics with normal-quantile
+Quantiles follow M-4 (Davison–Hinkley order statistics with normal-quantile
 interpolation): :func:`order_quantiles` gives the numbers of
 :func:`rapport_cost.core.bootstrap.quantiles`, with its interpolation, but selects the few
 order statistics it needs (a block at a time, :mod:`~rapport_cost.core.analyses.draw_stats`)

@@ -1,4 +1,4 @@
-"""The PSA design: one distribution per varied parameter, correlations, the sampler (P-1 to P-4)."""
+"""The PSA design: a distribution per varied parameter, correlations, the sampler (M-43 to M-45)."""
 
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def psa_design(
     *,
     correlation_method: CorrelationMethod = "iman_conover",
 ) -> PsaDesign:
-    """The distributions and correlations of a PSA (METHODS P-1 to P-3).
+    """The distributions and correlations of a PSA (M-43 to M-44).
 
     Parameters
     ----------
@@ -254,7 +254,7 @@ def make_sampler(
     sampling, correlation_method
         See :class:`~rapport_cost.core.sampling.ParameterSampler`.
     rng, score_rng
-        The marginal draws and the correlation step (METHODS G-3: separate streams).
+        The marginal draws and the correlation step (M-3: separate streams).
     n_draws
         Total draws planned (Sobol' warns unless a power of two).
     """
@@ -285,7 +285,7 @@ def _lower(spec: ParameterSpec) -> tuple[float, bool] | None:
 
 
 def bound_warnings(design: PsaDesign) -> list[str]:
-    """Warnings for distributions that can draw values a parameter cannot take (METHODS P-2).
+    """Warnings for distributions that can draw values a parameter cannot take (M-43).
 
     A normal distribution warns when it puts a probability above 0.001 below the
     parameter's lower bound (e.g. a non-negative cost); any other family when its support
@@ -306,12 +306,12 @@ def bound_warnings(design: PsaDesign) -> list[str]:
             if p > BOUND_PROBABILITY:
                 out.append(
                     f"{spec.name}: {dist.describe()} gives P(X {op} {bound:g}) = {p:.2g} > "
-                    f"{BOUND_PROBABILITY:g}, but the value must be {must} (METHODS P-2); "
+                    f"{BOUND_PROBABILITY:g}, but the value must be {must} (M-43); "
                     "use a gamma or lognormal, or a smaller SE"
                 )
         elif dist.support()[0] < raw:  # a continuous support's end has probability 0
             out.append(
                 f"{spec.name}: {dist.describe()} can draw values {op} {bound:g}, but the "
-                f"value must be {must} (METHODS P-2)"
+                f"value must be {must} (M-43)"
             )
     return out

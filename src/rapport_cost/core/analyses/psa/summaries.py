@@ -1,4 +1,4 @@
-"""Statistics of the PSA outputs: quantiles, MCSE, the summary and convergence tables (P-5, P-6)."""
+"""Statistics of the PSA outputs: quantiles, MCSE, summary and convergence tables (M-46, M-47)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from rapport_cost.errors import ModelError
 
 
 def order_quantiles(x: FloatArray, probs: Sequence[float] | FloatArray) -> FloatArray:
-    """Quantiles of ``x`` with the convention of METHODS G-4, by selection instead of sorting.
+    """Quantiles of ``x`` with the convention of M-4, by selection instead of sorting.
 
     The same numbers as :func:`rapport_cost.core.bootstrap.quantiles` (whose
     interpolation it uses): the (B+1)p-th order statistic, interpolated on the
@@ -59,10 +59,10 @@ def order_quantiles(x: FloatArray, probs: Sequence[float] | FloatArray) -> Float
 def batch_quantile_mcse(
     x: FloatArray, probs: Sequence[float], n_batches: int = N_BATCHES
 ) -> FloatArray:
-    """Batch-means MCSE of quantiles (METHODS P-5).
+    """Batch-means MCSE of quantiles (M-46).
 
     The draws are split into ``n_batches`` consecutive batches of ``⌊N / G⌋`` draws (the
-    last ``N mod G`` draws are left out); the quantile (G-4) is computed in each and the
+    last ``N mod G`` draws are left out); the quantile (M-4) is computed in each and the
     MCSE is their SD over ``√G``.
 
     Parameters
@@ -102,12 +102,12 @@ class OutputStats:
     q025: float
     q975: float
     mcse: float
-    """``sd / √N`` (P-5)."""
+    """``sd / √N`` (M-46)."""
     half_mean: float
-    """Mean of the first ``⌊N/2⌋`` draws (P-5)."""
+    """Mean of the first ``⌊N/2⌋`` draws (M-46)."""
     mcse_q025: float
     mcse_q975: float
-    """Batch-means MCSE of the quantiles (P-5)."""
+    """Batch-means MCSE of the quantiles (M-46)."""
     constant: bool
     """Every draw is equal."""
 
@@ -186,7 +186,7 @@ def check_outputs(outputs: PsaOutputs, deterministic: FloatArray, labels: Sequen
 def summary_table(
     described: list[list[OutputStats]], deterministic: FloatArray, labels: Sequence[str]
 ) -> pd.DataFrame:
-    """Table ``psa_summary`` (METHODS P-6).
+    """Table ``psa_summary`` (M-47).
 
     Parameters
     ----------
@@ -201,8 +201,8 @@ def summary_table(
     -------
     pandas.DataFrame
         One row per quantity and site (``all`` last): ``site``, ``quantity``,
-        ``deterministic``, ``mean``, ``sd``, ``median``, ``q025``, ``q975`` (G-4
-        quantiles) and ``mcse`` (``sd / √N``, P-5).
+        ``deterministic``, ``mean``, ``sd``, ``median``, ``q025``, ``q975`` (M-4
+        quantiles) and ``mcse`` (``sd / √N``, M-46).
     """
     rows = [
         {
@@ -225,7 +225,7 @@ def summary_table(
 def convergence_table(
     described: list[list[OutputStats]], labels: Sequence[str], *, mcse_rel_tol: float
 ) -> pd.DataFrame:
-    """Table ``psa_convergence``: the diagnostics of METHODS P-5 for every output.
+    """Table ``psa_convergence``: the diagnostics of M-46 for every output.
 
     Columns: ``site``, ``quantity``, ``mean``, ``mcse`` and ``mcse_rel`` (``mcse / |mean|``),
     ``half_mean`` (mean of the first ``⌊N/2⌋`` draws) and ``drift``
@@ -265,12 +265,12 @@ def convergence_table(
 def convergence_warnings(
     convergence: pd.DataFrame, *, mcse_rel_tol: float, n_draws: int
 ) -> list[str]:
-    """Warnings for the outputs that have not converged (METHODS P-5), one per criterion."""
+    """Warnings for the outputs that have not converged (M-46), one per criterion."""
     bad = convergence[~convergence["converged"].astype(bool)]
     if bad.empty:
         return []
     tol = f"{mcse_rel_tol:g}"
-    lead = f"PSA not converged after {n_draws:,} draws (METHODS P-5): "
+    lead = f"PSA not converged after {n_draws:,} draws (M-46): "
 
     def where(rows: pd.DataFrame, values: pd.Series) -> str:
         return ", ".join(
@@ -303,7 +303,7 @@ def convergence_warnings(
 
 
 def divergence_warnings(summary: pd.DataFrame) -> list[str]:
-    """A warning when a probabilistic mean differs from the deterministic value by > 5% (P-6)."""
+    """A warning when a probabilistic mean differs from the deterministic value by > 5% (M-47)."""
     det = summary["deterministic"]
     rel = (summary["mean"] - det) / det.abs()
     hit = (det != 0) & (rel.abs() > DIVERGENCE)
@@ -315,7 +315,7 @@ def divergence_warnings(summary: pd.DataFrame) -> list[str]:
     )
     return [
         f"the probabilistic mean differs from the deterministic value by more than "
-        f"{DIVERGENCE:.0%} (METHODS P-6) for {where}: the costing is non-linear in some "
+        f"{DIVERGENCE:.0%} (M-47) for {where}: the costing is non-linear in some "
         "varied parameters, or a distribution's mean differs from the parameter's value"
     ]
 
@@ -324,7 +324,7 @@ def divergence_warnings(summary: pd.DataFrame) -> list[str]:
 
 
 def running_mean(x: FloatArray, n_points: int = 2000) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Running mean and its MCSE at up to ``n_points`` draw counts (for the P-5 plot).
+    """Running mean and its MCSE at up to ``n_points`` draw counts (for the M-46 plot).
 
     Parameters
     ----------

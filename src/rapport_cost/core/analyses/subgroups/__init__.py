@@ -1,4 +1,4 @@
-"""Subgroup comparisons of the cost per woman, unadjusted and adjusted (METHODS §10).
+"""Subgroup comparisons of the cost per woman, unadjusted and adjusted (M-75 to M-81).
 
 Modules, in pipeline order: :mod:`.design` (the design matrix and the input checks),
 :mod:`.models` (the four cost models, fitted with statsmodels), :mod:`.predictions`

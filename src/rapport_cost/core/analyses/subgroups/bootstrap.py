@@ -1,14 +1,14 @@
-"""Bootstrap of the subgroup comparisons, refitting the model in every resample (SG-1, SG-3).
+"""Bootstrap of the subgroup comparisons, refitting the model in every resample (M-75, M-77).
 
 Resamples come from :func:`rapport_cost.core.analyses.bootstrap.resample_counts` (women
-within each unit by default, METHODS B-4) as blocks of multiplicities; a multiplicity times
+within each unit by default, M-50) as blocks of multiplicities; a multiplicity times
 the woman's weight is her frequency weight in that resample. For each block the model's
 parts are refitted at once by :func:`~rapport_cost.core.analyses.subgroups.irls.fit_batch`,
 warm-started from the full-sample fit, and the recycled predictions and the unadjusted
 means are computed from the same distinct-row sums. No Python loop runs per woman or per
 resample (only per block of 64 resamples, per part and per group).
 
-The intervals are percentile intervals (B-3) with the Davison–Hinkley quantiles of G-4.
+The intervals are percentile intervals (M-51) with the Davison–Hinkley quantiles of M-4.
 
 Measured (``benchmarks/subgroups_scale.py``: 20,000 women, two-part model, subgroup and six
 covariates, 999 stratified resamples, one BLAS thread, a shared 2-CPU machine): 2.4 s CPU
@@ -39,7 +39,7 @@ from rapport_cost.core.analyses.subgroups.predictions import recycled_means
 from rapport_cost.core.analyses.subgroups.unadjusted import group_weights, unadjusted_means
 
 #: Turns a block of multiplicities (m, n) into frequency weights (m, n), e.g. to refit the
-#: censoring weights of SG-5 in each resample.
+#: censoring weights of M-80 in each resample.
 ResampleWeights = Callable[[npt.NDArray[np.int32]], FloatArray]
 
 #: The per-woman values whose row sums each model needs.
@@ -145,15 +145,15 @@ def bootstrap_subgroups(
     fit
         The full-sample fit (its coefficients start every refit).
     weights : array_like of shape (n,), optional
-        Weights of the women (SG-5); a resample's weight is multiplicity × weight.
+        Weights of the women (M-80); a resample's weight is multiplicity × weight.
     strata : array_like of shape (n,), optional
         Unit of each woman, for the ``stratified`` and ``cluster`` schemes.
     scheme
-        ``ordinary``, ``stratified`` (B-4, default) or ``cluster``.
+        ``ordinary``, ``stratified`` (M-50, default) or ``cluster``.
     n_resamples
         B.
     rng
-        The random generator (METHODS G-3).
+        The random generator (M-3).
     resample_weights
         Instead of multiplicity × weight: a function of a block of multiplicities (m, n)
         returning the frequency weights (m, n), e.g. refitting the censoring curve.
@@ -209,7 +209,7 @@ def bootstrap_subgroups(
 
 
 def percentile_intervals(replicates: Matrix, level: float = 0.95) -> tuple[Vector, Vector]:
-    """Percentile interval of each column (B-3) with the D&H quantiles of G-4.
+    """Percentile interval of each column (M-51) with the D&H quantiles of M-4.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""``compare_subgroups``: the whole of METHODS §10 in one pure function.
+"""``compare_subgroups``: the whole of M-75 to M-81 in one pure function.
 
 The API is a thin wrapper: it reads the women log and the per-woman costs, turns the seed
 into a generator, binds the disclosure-control policy, calls :func:`compare_subgroups` and
@@ -214,7 +214,7 @@ def _publish(
     disclosure: Control,
     weighted: bool,
 ) -> Published:
-    """Disclosure control of the four tables (SG-6)."""
+    """Disclosure control of the four tables (M-81)."""
     summary = control_summary(raw["subgroup_summary"], total, disclosure, weighted=weighted)
     mean_hidden = summary.suppressed["mean"].to_numpy(dtype=bool)[: len(design.groups)]
     hidden = {g for g, h in zip(design.groups, mean_hidden, strict=True) if h}
@@ -318,12 +318,12 @@ def _methods_notes(
         "cluster": "units resampled",
     }[reps.scheme]
     notes = [
-        f"Adjusted means are recycled predictions of the {model} model (METHODS SG-2, SG-3), "
+        f"Adjusted means are recycled predictions of the {model} model (M-76, M-77), "
         f"adjusted for {adjusted}; reference group {design.reference!r}.",
     ]
     notes.append(
         f"95% percentile intervals from {reps.n_resamples} bootstrap resamples ({scheme}), "
-        "the model refitted in each (METHODS SG-1, SG-3, B-3)."
+        "the model refitted in each (M-75, M-77, M-51)."
     )
     if merged:
         notes.append(
@@ -376,36 +376,36 @@ def compare_subgroups(
     Parameters
     ----------
     costs : array_like of shape (n,)
-        Cost per woman (GBP), in the order of ``women``'s rows; within the horizon with SG-5.
+        Cost per woman (GBP), in the order of ``women``'s rows; within the horizon with M-80.
     women
         The women log: ``site`` and the subgroup and adjustment columns.
     by
-        The subgroup column (SG-1).
+        The subgroup column (M-75).
     adjust
-        Adjustment columns (SG-2); ``site`` is added unless ``include_site=False``.
+        Adjustment columns (M-76); ``site`` is added unless ``include_site=False``.
     model
-        ``twopart`` (default), ``gamma``, ``poisson`` or ``ols`` (SG-2).
+        ``twopart`` (default), ``gamma``, ``poisson`` or ``ols`` (M-76).
     reference
         Reference group; default the largest.
     weights : array_like of shape (n,), optional
         Weights of the women, e.g. 1/K̂(min(T, τ)⁻) for complete cases and 0 otherwise
-        (SG-5); the model, the means and the recycled predictions are weighted by them.
+        (M-80); the model, the means and the recycled predictions are weighted by them.
     n_resamples
         B (999: (B + 1)·0.025 is an integer).
     rng
-        The random generator (METHODS G-3).
+        The random generator (M-3).
     scheme
-        ``stratified`` (women within units, B-4; default), ``ordinary`` or ``cluster``.
+        ``stratified`` (women within units, M-50; default), ``ordinary`` or ``cluster``.
     merge_small
-        Merge the groups too small to publish into ``other`` before fitting (SG-6).
+        Merge the groups too small to publish into ``other`` before fitting (M-81).
     disclosure
         ``functools.partial(sdc.control_table, policy=...)`` (see
         :mod:`~rapport_cost.core.analyses.subgroups.disclosure`).
     include_site
-        Adjust for ``site`` (the default of SG-2).
+        Adjust for ``site`` (the default of M-76).
     resample_weights
         A function of a block of multiplicities (m, n) giving the frequency weights
-        (m, n) of those resamples, to refit the censoring weights in each resample (F-7);
+        (m, n) of those resamples, to refit the censoring weights in each resample (M-72);
         default: multiplicity × ``weights``.
     max_failed
         Share of resamples whose refit may fail (they are left out, with a warning);

@@ -1,4 +1,4 @@
-"""The design matrix of a subgroup comparison and the checks on its inputs (METHODS SG-2).
+"""The design matrix of a subgroup comparison and the checks on its inputs (M-76).
 
 Columns of the women log become terms:
 
@@ -425,7 +425,7 @@ def build_design(
     reference
         Reference group; default the largest.
     include_site
-        Adjust for ``site`` as well (METHODS SG-2 default).
+        Adjust for ``site`` as well (M-76 default).
     weights : array_like of shape (n,), optional
         Women with weight 0 are kept but do not count towards level sizes or the checks.
     file

@@ -1,4 +1,4 @@
-"""Model checks reported beside the estimates (METHODS SG-4); they never choose a model.
+"""Model checks reported beside the estimates (M-79); they never choose a model.
 
 * **Modified Park test** (Manning & Mullahy 2001): a gamma GLM with log link of the squared
   raw residuals (y − ŷ)² on log ŷ. Its slope λ says how the variance grows with the mean:
@@ -77,7 +77,7 @@ def park_test(y: Vector, fitted: Vector, weights: Vector) -> tuple[float, float,
     r2 = (y - fitted) ** 2
     keep = (fitted > 0) & (r2 > 0) & (weights > 0)
     note = ""
-    if ((weights > 0) & ~keep).any():  # no count here: it could be 1-7 women (S-1)
+    if ((weights > 0) & ~keep).any():  # no count here: it could be 1-7 women (M-60)
         note = " Women with ŷ ≤ 0 or a zero residual are left out of the Park test."
     if keep.sum() < 3:
         return math.nan, math.nan, " The Park test needs at least 3 women with ŷ > 0."
@@ -156,7 +156,7 @@ def diagnose_part(
 
 
 def diagnose(fit: ModelFit, y: Vector, x: Matrix, weights: Vector) -> list[PartDiagnostics]:
-    """SG-4 checks of every part of ``fit``.
+    """M-79 checks of every part of ``fit``.
 
     Parameters
     ----------

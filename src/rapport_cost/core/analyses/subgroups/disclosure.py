@@ -1,4 +1,4 @@
-"""Disclosure control of the subgroup tables (METHODS SG-6, §7 S-1 to S-4).
+"""Disclosure control of the subgroup tables (M-81, M-60 M-60 to M-61).
 
 The rules are those of :func:`rapport_cost.core.publish.sdc.control_table`, which this
 module calls rather than copies. The import contract keeps ``core.analyses`` and
@@ -9,16 +9,16 @@ module calls rather than copies. The import contract keeps ``core.analyses`` and
   follow the count rule (under ``nhsd2018``, 1–7 shown as ``*``, others rounded to 5),
   the mean and SD of a group with 1–7 women are ``*``, and further groups are ``*`` where
   a hidden group's statistics could be worked back from the total (secondary suppression,
-  S-4). The share with zero cost is recomputed from the controlled counts (S-3), or, with
+  M-61). The share with zero cost is recomputed from the controlled counts (M-60), or, with
   weights, treated as a statistic.
 * A group whose mean is ``*`` in the summary is ``*`` in every other table: its
   unadjusted and adjusted rows in ``subgroup_difference`` (means, differences, ratios and
-  their bounds: a CI would reveal the mean, S-3) and its dummy's coefficient and SE in
+  their bounds: a CI would reveal the mean, M-60) and its dummy's coefficient and SE in
   ``subgroup_model``. If the reference group is hidden, every difference row is.
 * In ``subgroup_model``, a dummy of any categorical covariate whose level has 1–7 women in
   the part's data is ``*`` too (the policy's statistics rule on a table of terms).
 * ``subgroup_diagnostics`` is about the whole sample: its test statistics are complex
-  calculations (S-1) and pass unchanged; its count of women with zero cost follows the
+  calculations (M-60) and pass unchanged; its count of women with zero cost follows the
   count rule.
 
 ``merge_small`` merges the groups the policy would suppress on their own into

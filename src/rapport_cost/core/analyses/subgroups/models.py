@@ -1,4 +1,4 @@
-"""The four cost models of METHODS SG-2, fitted on the full sample with statsmodels.
+"""The four cost models of M-76, fitted on the full sample with statsmodels.
 
 * ``twopart``: a logit for P(Y > 0 | x) (part ``any``) times a gamma GLM with log link for
   E[Y | Y > 0, x] (part ``positive``). With no zero cost at all the logit part is left out
@@ -10,7 +10,7 @@
 
 Weights are frequency weights (statsmodels ``freq_weights``): an integer weight k counts a
 woman k times, which is what a bootstrap resample's multiplicities are; the inverse
-probability of censoring weights of SG-5 enter the same way (they change the point
+probability of censoring weights of M-80 enter the same way (they change the point
 estimates as frequency weights would; the intervals come from the bootstrap). Women with
 weight 0 are left out of the fit.
 
@@ -32,7 +32,7 @@ from rapport_cost.arrays import BoolArray, Matrix, Vector
 from rapport_cost.errors import ModelError, Problem
 
 ModelName = Literal["twopart", "gamma", "poisson", "ols"]
-"""Name of a cost model (SG-2)."""
+"""Name of a cost model (M-76)."""
 Family = Literal["logit", "gamma", "poisson", "gaussian"]
 """The family and link of one part: logit, gamma (log), Poisson (log), Gaussian (identity)."""
 

@@ -1,11 +1,11 @@
-"""Recycled predictions: the adjusted mean cost of each group (METHODS SG-3).
+"""Recycled predictions: the adjusted mean cost of each group (M-77).
 
 The adjusted mean of group g is the mean, over every woman, of her predicted cost with her
 group set to g and her other covariates as they are:
 
     m̂_g = Σ_i w_i Ê[Y | x_i, group = g] / Σ_i w_i,
 
-with ``w_i`` = 1, or the weights of SG-5 (inverse probability of censoring), or a bootstrap
+with ``w_i`` = 1, or the weights of M-80 (inverse probability of censoring), or a bootstrap
 resample's multiplicities. Ê[Y | x] is ``expit(x·a)·exp(x·b)`` for the two-part model,
 ``exp(x·b)`` for the gamma and Poisson models and ``x·b`` for least squares.
 
@@ -51,7 +51,7 @@ def recycled_means(
     group_columns: IntArray,
     weights: Matrix,
 ) -> Matrix:
-    """Adjusted mean cost of every group, for a block of coefficient vectors (SG-3).
+    """Adjusted mean cost of every group, for a block of coefficient vectors (M-77).
 
     Parameters
     ----------

@@ -1,11 +1,11 @@
-"""The four output tables, before disclosure control (DESIGN §5 names them).
+"""The four output tables, before disclosure control (docs/architecture.md lists their columns).
 
-* ``subgroup_summary``: group, n, mean, sd, share_zero (SG-1);
+* ``subgroup_summary``: group, n, mean, sd, share_zero (M-75);
 * ``subgroup_difference``: group, reference, kind (``unadjusted`` or ``adjusted``), and
   mean, reference_mean, difference, ratio, each with its 95% percentile bounds
-  ``<name>_q025`` and ``<name>_q975`` (SG-1, SG-3);
+  ``<name>_q025`` and ``<name>_q975`` (M-75, M-77);
 * ``subgroup_model``: term, coefficient, se, part (``any``, ``positive`` or ``single``);
-* ``subgroup_diagnostics``: part, park_lambda, park_se, link_test_p, zeros, note (SG-4).
+* ``subgroup_diagnostics``: part, park_lambda, park_se, link_test_p, zeros, note (M-79).
 
 Money is in GBP per woman, unrounded.
 """

@@ -1,6 +1,6 @@
-"""Unadjusted comparisons: per group n, mean, SD and share with zero cost (METHODS SG-1).
+"""Unadjusted comparisons: per group n, mean, SD and share with zero cost (M-75).
 
-With weights (SG-5, or frequency weights) the statistics are weighted: the mean is
+With weights (M-80, or frequency weights) the statistics are weighted: the mean is
 Σ w y / Σ w, the SD uses the frequency-weight divisor Σ w − 1, and the share with zero cost
 is Σ w 1{y = 0} / Σ w. ``n`` counts the women with a positive weight.
 """
@@ -17,7 +17,7 @@ from rapport_cost.arrays import FloatArray, Int64Array, IntArray, Matrix, Vector
 
 @dataclass(frozen=True)
 class GroupSummary:
-    """SG-1 statistics of each group, reference first.
+    """M-75 statistics of each group, reference first.
 
     Parameters
     ----------
@@ -36,7 +36,7 @@ class GroupSummary:
 def group_summary(
     y: npt.ArrayLike, codes: IntArray, n_groups: int, weights: npt.ArrayLike | None = None
 ) -> GroupSummary:
-    """Per-group statistics (SG-1).
+    """Per-group statistics (M-75).
 
     Parameters
     ----------

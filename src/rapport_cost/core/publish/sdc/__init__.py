@@ -1,18 +1,18 @@
-"""Statistical disclosure control (SDC) of published tables (METHODS §7, S-1 to S-4).
+"""Statistical disclosure control (SDC) of published tables (M-60 to M-61).
 
 Modules: :mod:`.rules` (policies, count rules), :mod:`.controlled` (the result type),
 :mod:`.secondary` (secondary suppression) and :mod:`.tables` (whole tables); their public
 names are re-exported here.
 
-Policies (S-3):
+Policies (M-60):
 
 ``"nhsd2018"`` (default)
-    NHS Digital's 2018 method (S-1, S-2): a count of 0 stays 0, counts 1-7 are
+    NHS Digital's 2018 method (M-60): a count of 0 stays 0, counts 1-7 are
     replaced by ``*``, every other count is rounded to the nearest 5. Totals are
     computed from the unrounded values and then controlled like any other count.
 ``"suppress_lt5"``
     Counts 1-4 are replaced by ``*``, nothing is rounded, and complementary
-    (secondary) suppression (S-4) makes sure no ``*`` can be worked back from the
+    (secondary) suppression (M-61) makes sure no ``*`` can be worked back from the
     published totals.
 ``"none"``
     Nothing is controlled; the result carries :data:`WATERMARK`.
@@ -49,7 +49,7 @@ one integer array. ``margins`` says where the totals are:
 Each full line of that array (a row, or a column) that ends in a total is one
 linear relation ``sum(parts) = total``. The lines are visited top to bottom, then
 left to right, and suppressions take effect at once (this fixes the result when
-S-4's "ties by position" leaves a choice).
+M-61's "ties by position" leaves a choice).
 
 The recoverability check is linear algebra only: it does not use that counts are
 whole numbers >= 0 (two suppressed cells that sum to 2 and are each 1-4 can only

@@ -1,4 +1,4 @@
-"""The policies and their count rules: suppression of small counts, rounding to 5 (S-1 to S-3)."""
+"""The policies and their count rules: suppression of small counts, rounding to 5 (M-60)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy.typing as npt
 from rapport_cost.arrays import BoolArray, Int64Array
 
 Policy = Literal["nhsd2018", "suppress_lt5", "none"]
-"""Name of a disclosure-control policy (S-3)."""
+"""Name of a disclosure-control policy (M-60)."""
 
 Margins = Literal["both", "row_totals", "column_totals"]
 """Which totals a 2-D table publishes (see the module docstring)."""
@@ -26,14 +26,14 @@ SUPPRESSED = "*"
 #: Watermark for tables produced with ``policy="none"``.
 WATERMARK = "not disclosure-controlled: internal use only"
 
-#: Counts 1 to this are suppressed under ``nhsd2018`` (S-1).
+#: Counts 1 to this are suppressed under ``nhsd2018`` (M-60).
 NHSD2018_MAX_SUPPRESSED = 7
-#: Counts 1 to this are suppressed under ``suppress_lt5`` (S-3).
+#: Counts 1 to this are suppressed under ``suppress_lt5`` (M-60).
 LT5_MAX_SUPPRESSED = 4
-#: Statistics over 1 to this many individuals are suppressed (S-1, S-3).
+#: Statistics over 1 to this many individuals are suppressed (M-60).
 STATISTICS_MAX_N = 7
 
-# Column names that are a minimum or a maximum (one person's value, S-3): a whole
+# Column names that are a minimum or a maximum (one person's value, M-60): a whole
 # ``_``-separated word, so that ``mean_minutes`` does not match.
 _MIN_MAX = re.compile(r"(^|_)(min|max|minimum|maximum)($|_)")
 
@@ -79,7 +79,7 @@ def _whole(x: int | np.integer) -> int:
 
 
 def round5(x: int | np.integer) -> int:
-    """Round a whole-number count to the nearest multiple of 5 (S-2).
+    """Round a whole-number count to the nearest multiple of 5 (M-60).
 
     ``round5(x) = 5 * floor(x / 5 + 0.5)``. A whole number never ties: a
     remainder (mod 5) of 1-2 rounds down, 3-4 rounds up.
@@ -138,18 +138,18 @@ def primary_suppression(counts: npt.ArrayLike, *, policy: Policy) -> BoolArray:
 
 
 def control_count(x: int | np.integer, *, policy: Policy) -> int | str:
-    """Control one count on its own (S-1, S-3).
+    """Control one count on its own (M-60).
 
     Under ``"suppress_lt5"`` this is only the primary rule: a table with totals
     also needs :func:`suppress_secondary`. To control a total, pass the total of
-    the *unrounded* values (S-1), never a sum of controlled cells.
+    the *unrounded* values (M-60), never a sum of controlled cells.
 
     Parameters
     ----------
     x
         A count, an integer >= 0.
     policy
-        The policy (S-3).
+        The policy (M-60).
 
     Returns
     -------

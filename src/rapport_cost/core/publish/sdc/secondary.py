@@ -1,4 +1,4 @@
-"""Secondary suppression over linear relations, and the recoverability check (S-4)."""
+"""Secondary suppression over linear relations, and the recoverability check (M-61)."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def _as_mask(mask: npt.ArrayLike, shape: tuple[int, ...], name: str) -> BoolArra
 
 
 def _stabilise(values: Int64Array, mask: BoolArray, relations: Sequence[_Relation]) -> BoolArray:
-    """S-4 step 2: repeat until no relation has exactly one suppressed member."""
+    """M-61 step 2: repeat until no relation has exactly one suppressed member."""
     mask = mask.copy()
     changed = True
     while changed:
@@ -114,7 +114,7 @@ def _stabilise(values: Int64Array, mask: BoolArray, relations: Sequence[_Relatio
 def _determined(
     values: Int64Array, mask: BoolArray, relations: Sequence[_Relation]
 ) -> list[tuple[int, float]]:
-    """S-4 step 3: suppressed positions whose value the relations pin down, with that value.
+    """M-61 step 3: suppressed positions whose value the relations pin down, with that value.
 
     With ``A x = 0`` the relations and ``U`` the suppressed positions, the unknowns
     solve ``A[:, U] x_U = -A[:, ~U] x_known``. Unknown ``j`` is determined iff its
@@ -162,7 +162,7 @@ def _repair_pick(
 
 
 def _protect(values: Int64Array, primary: BoolArray, relations: Sequence[_Relation]) -> BoolArray:
-    """S-4: steps 2 and 3 until no relation has one ``*`` and no ``*`` is determined."""
+    """M-61: steps 2 and 3 until no relation has one ``*`` and no ``*`` is determined."""
     mask = primary.copy()
     while True:
         mask = _stabilise(values, mask, relations)
@@ -212,7 +212,7 @@ def with_margins(inner: npt.ArrayLike, margins: Margins) -> Int64Array:
 
 
 def suppress_secondary(table: npt.ArrayLike, primary: npt.ArrayLike, margins: Margins) -> BoolArray:
-    """Complementary suppression so that no suppressed cell can be recovered (S-4).
+    """Complementary suppression so that no suppressed cell can be recovered (M-61).
 
     1. Start from the primary-suppressed cells.
     2. Repeat until stable: for every line (row or column relation, margins
@@ -265,7 +265,7 @@ def suppress_secondary(table: npt.ArrayLike, primary: npt.ArrayLike, margins: Ma
 def recoverable_cells(
     table: npt.ArrayLike, suppressed: npt.ArrayLike, margins: Margins
 ) -> list[RecoverableCell]:
-    """Suppressed cells whose value follows from the published cells (S-4 step 3).
+    """Suppressed cells whose value follows from the published cells (M-61 step 3).
 
     Every line of the table (row or column, margins included) that ends in a total
     gives one equation ``sum(parts) - total = 0``. The suppressed cells are the

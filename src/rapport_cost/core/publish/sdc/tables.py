@@ -1,4 +1,4 @@
-"""Disclosure control of whole tables: count tables and per-unit tables (S-1 to S-4)."""
+"""Disclosure control of whole tables: count tables and per-unit tables (M-60 to M-61)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def control_count_table(
     """Apply a policy to a 2-D table of counts with margins.
 
     Under ``"nhsd2018"`` each cell, totals included, is controlled on its own
-    (S-1): totals are the unrounded totals of the input, rounded. Under
+    (M-60): totals are the unrounded totals of the input, rounded. Under
     ``"suppress_lt5"`` counts 1-4 are suppressed and :func:`suppress_secondary`
     completes the pattern.
 
@@ -44,7 +44,7 @@ def control_count_table(
         Counts as published, margins included (e.g. built with
         :func:`with_margins`); row labels in the index.
     policy
-        The policy (S-3).
+        The policy (M-60).
     margins
         Where the totals are.
 
@@ -93,7 +93,7 @@ def _object_column(values: Sequence[object], mask: BoolArray, index: pd.Index) -
 def _count_notes(policy: Policy) -> tuple[str, ...]:
     if policy == "nhsd2018":
         return (
-            "Disclosure control: NHS Digital 2018 method (METHODS S-1, S-2).",
+            "Disclosure control: NHS Digital 2018 method (M-60).",
             "Counts of 1-7 are shown as *; other counts are rounded to the nearest 5; "
             "0 is shown as 0.",
             "Totals are computed from unrounded values and then rounded, so they may "
@@ -101,9 +101,9 @@ def _count_notes(policy: Policy) -> tuple[str, ...]:
         )
     if policy == "suppress_lt5":
         return (
-            "Disclosure control: counts of 1-4 suppressed, no rounding (METHODS S-3).",
+            "Disclosure control: counts of 1-4 suppressed, no rounding (M-60).",
             "Further cells are shown as * so that no suppressed value can be worked "
-            "out from the totals (secondary suppression, METHODS S-4).",
+            "out from the totals (secondary suppression, M-61).",
         )
     return (f"Not disclosure-controlled: {WATERMARK}.",)
 
@@ -199,28 +199,28 @@ def control_table(
     key: str = "site",
     total_label: str = "all",
 ) -> ControlledTable:
-    """Apply a disclosure-control policy to a per-unit table (S-1 to S-4).
+    """Apply a disclosure-control policy to a per-unit table (M-60 to M-61).
 
     The rules, for ``"nhsd2018"`` and ``"suppress_lt5"``:
 
     * **Counts of individuals** (``counts``, e.g. ``women``, ``contacts``) follow
       the policy's count rule (:func:`control_count`). Under ``"suppress_lt5"``,
       the unit rows and the total row of each count column are one relation and
-      get secondary suppression (S-4).
+      get secondary suppression (M-61).
     * **Statistics over the individuals of a row** (``statistics``: mean, SD,
       median, quartiles, totals such as ``total_cost`` or ``contact_hours``, and CI
       bounds) are ``*`` in every row whose ``n_column`` count is 1-7, or is itself
       ``*``. Because a total row is published, a unit's statistics could be worked
       back from the total row and the other units (``total_cost`` by difference,
-      a mean from ``n × mean``), so the statistics of whole rows also get S-4
+      a mean from ``n × mean``), so the statistics of whole rows also get M-61
       secondary suppression over the units, weighted by ``n_column``. CI bounds are
-      statistics, so a unit's CI is ``*`` wherever its mean is (S-3).
+      statistics, so a unit's CI is ``*`` wherever its mean is (M-60).
     * **Shares** (``shares``, fractions in [0, 1]) are recomputed from the
       controlled numerator and denominator; ``*`` if either is ``*``, or if the
       row's statistics are ``*``. The numerator is ``share × denominator`` (must be
       a whole number); it is controlled like a count column that is not shown.
     * **Min and max** columns (a whole word ``min``, ``max``, ``minimum`` or
-      ``maximum`` in the name) are dropped: each is one person's value (S-3).
+      ``maximum`` in the name) are dropped: each is one person's value (M-60).
 
     Under ``"none"`` the table is returned unchanged (nothing dropped) with
     :data:`WATERMARK`.
@@ -239,7 +239,7 @@ def control_table(
         ``shares``, ``passthrough``, so that a new column cannot be published
         uncontrolled by accident. Min/max columns must not be listed.
     policy
-        The policy (S-3).
+        The policy (M-60).
     counts
         Columns of whole-number counts of individuals or events.
     statistics
@@ -249,7 +249,7 @@ def control_table(
         ``{"share_zero_cost": "women"}``.
     passthrough
         Columns that do not relate to individuals (labels, currency, a number of
-        units, ...); published unchanged (S-1).
+        units, ...); published unchanged (M-60).
     n_column
         The count of individuals the statistics are computed over.
     key
@@ -305,7 +305,7 @@ def control_table(
     if policy == "suppress_lt5":
         flat = _protect(matrix.reshape(-1), primary.reshape(-1), relations)
         count_mask, shown = flat.reshape(matrix.shape), matrix
-    else:  # nhsd2018: rounding instead of secondary suppression (S-1)
+    else:  # nhsd2018: rounding instead of secondary suppression (M-60)
         count_mask, shown = primary, 5 * ((matrix + 2) // 5)
     # Row-level suppression of statistics.
     n_index = list(counts).index(n_column)
@@ -410,12 +410,12 @@ def _table_notes(
         f"Statistics are shown as * for rows with 1-{STATISTICS_MAX_N} {n_column} or a "
         f"suppressed count of {n_column}, and for further rows whose statistics could "
         f"otherwise be worked out from the {total_label!r} row; confidence intervals "
-        "are suppressed with the mean (METHODS S-3, S-4)."
+        "are suppressed with the mean (M-60, M-61)."
     )
     if shares:
         notes.append(
             "Percentages are computed from the disclosure-controlled numerator and "
-            "denominator; * if either is * (METHODS S-3)."
+            "denominator; * if either is * (M-60)."
         )
     if total is not None:
         notes.append(
@@ -424,6 +424,6 @@ def _table_notes(
         )
     if dropped:
         notes.append(
-            f"Not published at unit level (one person's value): {', '.join(dropped)} (METHODS S-3)."
+            f"Not published at unit level (one person's value): {', '.join(dropped)} (M-60)."
         )
     return tuple(notes)
