@@ -189,3 +189,17 @@ def test_psa_horizon_draw_by_draw_on_the_example() -> None:
     for row in range(chunk.n):
         direct = fu.estimate(layout, chunk.costs.timeline(row), se=False).estimates["BTP"]
         assert h.values[-1, row] == pytest.approx(direct, rel=1e-9)
+
+
+def test_few_at_the_horizon_warns_in_the_horizon_as_given() -> None:
+    # Lancashire women admitted by 2025-04-30 are followed 40 months (1217.5 days) to the
+    # cut-off 2028-08-31: counted from women.csv, fewer than 10% of the unit's 83.
+    women = pd.read_csv(ROOT / "data" / "example" / "women.csv", parse_dates=["admission_date"])
+    lanc = women[women["site"] == "lancashire"]
+    followed = (pd.Timestamp("2028-08-31") - lanc["admission_date"]).dt.days
+    at_tau = int((followed >= 40 * 365.25 / 12).sum())
+    assert at_tau < 0.1 * len(lanc)
+    r = api.run_follow_up(horizon="40 months", resamples=19, seed=1)
+    (w,) = [w for w in r.warnings if w.startswith("lancashire: W-FEW-AT-HORIZON")]
+    assert f"only {at_tau} of {len(lanc)} women" in w
+    assert "at the horizon (40 months)" in w

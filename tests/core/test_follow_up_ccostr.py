@@ -1,6 +1,6 @@
 """The follow-up estimators against R ccostr's published results (tests/reference/ccostr).
 
-ccostr (Kvamme, Christensen & Pedersen, MIT) publishes the toy example of its README and the
+ccostr (Børty, Brøndum & Bøgsted, MIT) publishes the toy example of its README and the
 values of its SAS-similarity tests (``test-4_SAS_similarity.R``: Bang–Tsiatis BT, its SE and
 Zhao–Tian ZT of four 30-person sets at two horizons, rounded to 2 decimals as its tests
 compare them). The tables are in tests/reference/ccostr/README.md.

@@ -247,7 +247,7 @@ def test_a_group_missing_from_many_resamples_is_an_error_unless_too_small_to_pub
     message = str(excinfo.value)
     # One woman is missed by a resample of 200 with probability (199/200)^200 ≈ 37%.
     assert "the bootstrap cannot estimate every group: group = 'one' has no woman in" in message
-    assert "Merge small groups" in message
+    assert "Group the rare values with a wider one in the women log" in message
     # Under nhsd2018 a group of one woman is suppressed anyway: a warning, and the other
     # group's intervals are unaffected (its means do not depend on the missing group).
     nhsd = functools.partial(sdc.control_table, policy="nhsd2018")

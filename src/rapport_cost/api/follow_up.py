@@ -412,7 +412,7 @@ def _tables(analyses: list[Analysis], s: Settings) -> dict[str, pd.DataFrame]:
 def _warnings(analyses: list[Analysis], s: Settings) -> list[str]:
     notes = []
     for a in analyses:
-        texts = [*fu.horizon_warnings(a.observation, unit=s.unit), *a.estimate.warnings]
+        texts = [*fu.horizon_warnings(a.observation, label=s.label), *a.estimate.warnings]
         texts += list(a.bootstrap.warnings)
         notes += [f"{a.cohort.name}: {t}" for t in texts]
         notes += [

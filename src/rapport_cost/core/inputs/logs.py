@@ -670,10 +670,14 @@ def _end_dates(
     """The withdrawal and death dates the women log has, checked (M-66).
 
     Each must follow the admission and not follow the data cut-off (when the config
-    states one); a woman has at most one of the two.
+    states one, which no admission may follow either); a woman has at most one of the two.
     """
     out: dict[str, DateArray] = {}
     cutoff = cfg.follow_up.data_cutoff
+    if cutoff is not None:  # a woman admitted after the logs were cut cannot be in them
+        after = ~np.isnat(adm) & (adm > np.datetime64(cutoff))
+        msg = f"is after the data cut-off (follow_up.data_cutoff: {cutoff})"
+        problems.add(table, after, "admission_date", msg, "after_cutoff")
     for col in END_COLUMNS:
         if col not in table.frame.columns:
             continue

@@ -451,12 +451,13 @@ def check_horizon(
     return problems
 
 
-def horizon_warnings(observation: Observation, *, unit: str = "days") -> list[str]:
+def horizon_warnings(observation: Observation, *, label: str | None = None) -> list[str]:
     """M-72's warning when few women are under observation at the horizon.
 
     Under observation at τ: ``X_i ≥ τ``. The warning is given when fewer than 10 women, or
     fewer than 10% of them, are, and some woman's history is censored within the horizon
     (with none censored there is no weighting, and every estimator is the plain mean).
+    ``label`` is the horizon as the reader gave it (``24 months``); default its number.
 
     Returns
     -------
@@ -471,6 +472,6 @@ def horizon_warnings(observation: Observation, *, unit: str = "days") -> list[st
         return []
     return [
         f"{W_FEW_AT_HORIZON}: only {at_tau} of {n} women ({at_tau / n:.0%}) are under "
-        f"observation at the horizon ({observation.horizon:g} {unit}); the weighted "
+        f"observation at the horizon ({label or f'{observation.horizon:g}'}); the weighted "
         "estimators (BT, BTP, ZT) rest on few women there and may be unstable (M-72)"
     ]

@@ -302,7 +302,9 @@ def _check_failures(
         msg = (
             "the bootstrap cannot estimate every group: "
             + "; ".join(too_often)
-            + ". Merge small groups (merge_small) or choose fewer levels."
+            + ". Group the rare values with a wider one in the women log (under disclosure"
+            " control, --merge-small merges the groups too small to publish), or compare"
+            " by a column with fewer values."
         )
         raise ModelError(msg, [Problem(t, field=design.by, code="group_absent") for t in too_often])
     return warnings

@@ -105,7 +105,7 @@ def _count_notes(policy: Policy) -> tuple[str, ...]:
             "Further cells are shown as * so that no suppressed value can be worked "
             "out from the totals (secondary suppression, M-61).",
         )
-    return (f"Not disclosure-controlled: {WATERMARK}.",)
+    return (f"{WATERMARK[0].upper()}{WATERMARK[1:]}.",)
 
 
 # ---------------------------------------------------------------- per-unit tables
