@@ -17,6 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -58,8 +60,16 @@ def test_edited_config_gives_costs_or_an_input_error(edits: dict[str, object]) -
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "scenarios.yaml"
         spec.write_text(yaml.safe_dump({"scenarios": {"edited": {"set": edits}}}))
-        with contextlib.suppress(RapportError):  # anything else fails the test
-            api.scenarios(_built(), scenarios_file=spec)
+        try:
+            result = api.scenarios(_built(), scenarios_file=spec)
+        except RapportError:  # anything else fails the test
+            return
+    # a config that costs gives finite costs >= 0 (a wrong sign or a NaN is a defect)
+    table = result.tables["scenarios"]
+    for column in ("mean_cost_per_woman", "total_cost", "total_cost_undiscounted"):
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        assert np.isfinite(values).all(), (column, edits)
+        assert (values >= 0).all(), (column, edits)
 
 
 # --------------------------------------------------------------------------- YAML features
