@@ -103,10 +103,6 @@ def test_a_correlation_that_is_not_a_number_is_a_problem() -> None:
     assert problem.message.startswith("the correlation between salary and hours must be a number")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="correlation.py formats the entries with !r: NumPy 2 shows np.float64(nan)",
-)
 def test_a_correlation_that_is_not_a_number_is_shown_as_the_reader_wrote_it() -> None:
     m = np.array([[1.0, np.nan], [np.inf, 1.0]])
     with pytest.raises(ConfigError) as info:

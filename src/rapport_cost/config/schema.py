@@ -538,6 +538,20 @@ class CostingConfig(Strict):
         return _programme_list_to_map(v)
 
     @model_validator(mode="after")
+    def _valued_as_a_paid_role(self) -> Self:
+        """``valued_as`` takes another role's cost per hour: that role must have one (M-12)."""
+        for key, role in self.roles.items():
+            target = self.roles.get(role.valued_as) if role.valued_as else None
+            if target is not None and target.valued_as is not None:
+                msg = _at(
+                    ("roles", key, "valued_as"),
+                    f"{role.valued_as!r} must be a salaried or hourly role (it is valued as "
+                    f"{target.valued_as!r} itself)",
+                )
+                raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
     def _unique_component_names(self) -> Self:
         seen: dict[str, str] = {}
         for section in ("roles", "resources", "programme_costs"):

@@ -142,7 +142,7 @@ def _entry_problems(m: FloatArray, names: Sequence[str]) -> list[Problem]:
             if not (math.isfinite(a) and math.isfinite(b)):
                 problems.append(
                     Problem(
-                        f"the correlation between {pair} must be a number, got {a!r} and {b!r}",
+                        f"the correlation between {pair} must be a number, got {a:g} and {b:g}",
                         field="correlations",
                         code="not_finite",
                     )

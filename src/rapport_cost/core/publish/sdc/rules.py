@@ -179,6 +179,6 @@ def _as_count_array(values: npt.ArrayLike, name: str) -> Int64Array:
     bad = ~np.isfinite(floats) | (floats < 0) | (floats != np.round(floats))
     if bad.any():
         first = floats[np.nonzero(bad)][0]
-        msg = f"{name} must be whole numbers >= 0. Got {first!r} instead."
+        msg = f"{name} must be whole numbers >= 0. Got {first:g} instead."
         raise ValueError(msg)
     return floats.astype(np.int64)

@@ -180,7 +180,8 @@ def _share_numerators(table: pd.DataFrame, shares: Mapping[str, str]) -> dict[st
             i = int(np.flatnonzero(bad)[0])
             msg = (
                 f"column {share!r}: share × {denominator!r} must be a whole number of "
-                f"individuals between 0 and {denominator!r}. Got {num[i]!r} in row {i} instead."
+                f"individuals between 0 and {denominator!r}. "
+                f"Got {float(num[i]):g} in row {i} instead."
             )
             raise ValueError(msg)
         out[share] = rounded.astype(np.int64)
