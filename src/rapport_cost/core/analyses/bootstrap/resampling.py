@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
@@ -245,32 +246,68 @@ def bootstrap_replicates(
         msg = f"The 'n_resamples' parameter must be >= 1. Got {n_resamples!r} instead."
         raise ValueError(msg)
     x = _as_values(values)
+    n = x.size
+    theta = float(x.mean())
     if scheme in ("ordinary", "stratified"):
-        return _women_replicates(
-            x, groups, scheme, n_resamples, rng, studentize, workers, chunk_elements
-        )
-    return _unit_replicates(
-        x, groups, scheme, n_resamples, rng, studentize, residuals, workers, chunk_elements
+        plan = _women_plan(x, theta, groups, scheme, studentize, chunk_elements)
+    else:
+        plan = _units_plan(x, theta, groups, scheme, studentize, residuals, chunk_elements)
+    out = _map_chunks(plan.kernel, n_resamples, plan.per_resample, plan.chunk, rng, workers)
+    if plan.ratio:
+        reps = theta + out[0] / out[1]
+        se_reps = np.sqrt(out[2]) / out[1] if studentize else None
+    else:
+        reps = theta + out[0] / n
+        se_reps = np.sqrt(out[1]) / n if studentize else None
+    return BootstrapReplicates(
+        theta_hat=theta,
+        replicates=_readonly(reps),
+        acceleration=plan.acceleration,
+        se_hat=plan.se_hat,
+        se_replicates=None if se_reps is None else _readonly(se_reps),
+        scheme=scheme,
+        n=n,
+        n_units=plan.n_units,
+        warnings=plan.warnings,
+        clusters=plan.clusters,
     )
 
 
-def _women_replicates(
+@dataclass(frozen=True)
+class _Plan:
+    """How one scheme resamples, and what it knows before resampling.
+
+    ``kernel`` draws chunks of resamples (:func:`_map_chunks`), ``per_resample`` random
+    draws each, ``chunk`` draws per chunk. ``ratio``: the kernel's rows are ``Σ(T_k −
+    θ̂n_k)``, ``Σn_k`` [and ``se*²·N*²``] of a ratio estimator (units drawn), else the
+    total of the centred values [and ``Σ_s n_s s*²_s``] (women drawn, N fixed).
+    """
+
+    kernel: Callable[[np.random.Generator, int, int], FloatArray]
+    per_resample: int
+    chunk: int
+    ratio: bool
+    acceleration: float
+    se_hat: float
+    n_units: int
+    warnings: tuple[str, ...] = ()
+    clusters: ClusterSummary | None = None
+
+
+def _women_plan(
     x: FloatArray,
+    theta: float,
     groups: npt.ArrayLike | None,
     scheme: Scheme,
-    n_resamples: int,
-    rng: np.random.Generator,
     studentize: bool,
-    workers: int | None,
     chunk_elements: int | None,
-) -> BootstrapReplicates:
-    """The ordinary or stratified bootstrap of the mean of ``x`` (shape ``(n,)``), M-50.
+) -> _Plan:
+    """The ordinary or stratified bootstrap of the mean ``theta`` of ``x`` (shape ``(n,)``).
 
-    Women are drawn with replacement, within each unit of ``groups`` when stratified;
-    arguments as in :func:`bootstrap_replicates`.
+    Women are drawn with replacement, within each unit of ``groups`` when stratified
+    (M-50); the other arguments as in :func:`bootstrap_replicates`.
     """
     n = x.size
-    theta = float(x.mean())
     xc = x - theta  # centred: better sums and sums of squares
     if scheme == "ordinary":
         strata = [xc]
@@ -279,44 +316,36 @@ def _women_replicates(
         labels, codes = _group_codes(groups, n)
         strata = [xc[codes == s] for s in range(len(labels))]
         n_units = len(labels)
-    kernel = _strata_kernel(strata, studentize)
     if chunk_elements is None:
         chunk_elements = CHUNK_ELEMENTS if studentize else SUMS_CHUNK_ELEMENTS
-    out = _map_chunks(kernel, n_resamples, n, chunk_elements, rng, workers)
-    reps = theta + out[0] / n
-    se_reps = np.sqrt(out[1]) / n if studentize else None
     # s/√n (ordinary) or √(Σ n_s s_s²)/N (stratified), s with divisor n − 1.
     se_hat = math.sqrt(sum(xs.size * xs.var(ddof=1) for xs in strata if xs.size > 1)) / n
-    return BootstrapReplicates(
-        theta_hat=theta,
-        replicates=_readonly(reps),
+    return _Plan(
+        kernel=_strata_kernel(strata, studentize),
+        per_resample=n,
+        chunk=chunk_elements,
+        ratio=False,
         acceleration=mean_acceleration(x),
         se_hat=se_hat,
-        se_replicates=None if se_reps is None else _readonly(se_reps),
-        scheme=scheme,
-        n=n,
         n_units=n_units,
     )
 
 
-def _unit_replicates(
+def _units_plan(
     x: FloatArray,
+    theta: float,
     groups: npt.ArrayLike | None,
     scheme: Scheme,
-    n_resamples: int,
-    rng: np.random.Generator,
     studentize: bool,
     residuals: Residuals,
-    workers: int | None,
     chunk_elements: int | None,
-) -> BootstrapReplicates:
-    """The cluster or two-stage bootstrap of the ratio estimate of ``x`` (shape ``(n,)``), M-50.
+) -> _Plan:
+    """The cluster or two-stage bootstrap of the ratio estimate ``theta`` of ``x`` (``(n,)``).
 
-    Units of ``groups`` are drawn with replacement (then, two-stage, residuals within
-    them); arguments as in :func:`bootstrap_replicates`.
+    Units of ``groups`` are drawn with replacement, then (two-stage) residuals within them
+    (M-50); the other arguments as in :func:`bootstrap_replicates`.
     """
     n = x.size
-    theta = float(x.mean())
     labels, codes = _group_codes(groups, n)
     summary = _summarise(x, labels, codes)
     k = summary.n_units
@@ -334,18 +363,13 @@ def _unit_replicates(
     else:
         kernel = _two_stage_setup(x, codes, summary, theta, residuals, studentize, warnings)
         per_resample = n + k
-    chunk = CHUNK_ELEMENTS if chunk_elements is None else chunk_elements
-    out = _map_chunks(kernel, n_resamples, per_resample, chunk, rng, workers)
-    reps = theta + out[0] / out[1]
-    se_reps = np.sqrt(out[2]) / out[1] if studentize else None
-    return BootstrapReplicates(
-        theta_hat=theta,
-        replicates=_readonly(reps),
+    return _Plan(
+        kernel=kernel,
+        per_resample=per_resample,
+        chunk=CHUNK_ELEMENTS if chunk_elements is None else chunk_elements,
+        ratio=True,
         acceleration=acceleration,
         se_hat=se_hat,
-        se_replicates=None if se_reps is None else _readonly(se_reps),
-        scheme=scheme,
-        n=n,
         n_units=k,
         warnings=tuple(warnings),
         clusters=summary,
