@@ -97,68 +97,107 @@ def problem_from_error(
     ``root`` is the model validated (the config by default).
     """
     path, _ = resolve_loc(tuple(err["loc"]), raw, root)
+    field = format_path(path)
+    if err["type"] == "extra_forbidden":
+        return path, _unknown_key(err, raw, root, path, field)
+    if err["type"] == "missing":
+        return path, Problem("is required", field=field, code="missing")
+    for worded in (_bound_problem, _type_problem, _choice_problem, _shape_problem):
+        problem = worded(err, field)
+        if problem is not None:
+            return path, problem
+    return _other_problem(err, path, field)
+
+
+def _unknown_key(
+    err: Any, raw: Any, root: type[BaseModel] | None, path: DocPath, field: str
+) -> Problem:
+    """A key the model does not have, with the key meant or the keys allowed."""
+    key = str(path[-1]) if path else "?"
+    fields = _field_names(resolve_loc(tuple(err["loc"])[:-1], raw, root)[1])
+    msg = f"unknown key{did_you_mean(key, fields)}"
+    if key == "sd" and "se" in fields:
+        msg = (
+            "unknown key; did you mean 'se'? (the standard error of the parameter, "
+            "not the SD of patients: M-43)"
+        )
+    if fields and not did_you_mean(key, fields):
+        msg += f" (allowed: {', '.join(sorted(fields))})"
+    return Problem(msg, field=field, code="unknown_key")
+
+
+_BOUNDS = {
+    "greater_than": ">",
+    "greater_than_equal": ">=",
+    "less_than": "<",
+    "less_than_equal": "<=",
+}
+
+
+def _bound_problem(err: Any, field: str) -> Problem | None:
+    """A number outside its bound (hinting at a share written as a percent)."""
+    etype: str = err["type"]
+    value = err.get("input")
+    if etype not in _BOUNDS:
+        return None
+    op = _BOUNDS[etype]
+    limit = next(iter((err.get("ctx") or {}).values()), "?")
+    hint = ""
+    if op in ("<", "<=") and limit == 1 and isinstance(value, int | float):
+        hint = percent_hint(float(value))  # a share written as a percent
+    return Problem(
+        f"must be {op} {_fmt(limit)}, got {_show(value)}{hint}", field=field, code="out_of_range"
+    )
+
+
+#: What a value of the wrong type must be, by pydantic error type.
+_TYPES = {
+    **dict.fromkeys(("float_type", "float_parsing"), "a number"),
+    **dict.fromkeys(("int_type", "int_parsing", "int_from_float"), "a whole number"),
+    "string_type": "text",
+    **dict.fromkeys(("dict_type", "model_type", "model_attributes_type"), "a mapping (key: value)"),
+    **dict.fromkeys(("list_type", "tuple_type"), "a list"),
+    **dict.fromkeys(("bool_type", "bool_parsing"), "true or false"),
+}
+
+
+def _type_problem(err: Any, field: str) -> Problem | None:
+    """A value of the wrong type: what it must be, and what it is."""
+    etype: str = err["type"]
+    value = err.get("input")
+    if etype == "number_type":
+        return Problem(f"{err['msg']}, got {_show(value)}", field=field, code="type")
+    if etype not in _TYPES:
+        return None
+    return Problem(f"must be {_TYPES[etype]}, got {_show(value)}", field=field, code="type")
+
+
+def _choice_problem(err: Any, field: str) -> Problem | None:
+    """A value that is not one of the allowed choices (or distribution types)."""
     etype: str = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
-    field = format_path(path)
-    if etype == "extra_forbidden":
-        key = str(path[-1]) if path else "?"
-        fields = _field_names(resolve_loc(tuple(err["loc"])[:-1], raw, root)[1])
-        msg = f"unknown key{did_you_mean(key, fields)}"
-        if key == "sd" and "se" in fields:
-            msg = (
-                "unknown key; did you mean 'se'? (the standard error of the parameter, "
-                "not the SD of patients: M-43)"
-            )
-        if fields and not did_you_mean(key, fields):
-            msg += f" (allowed: {', '.join(sorted(fields))})"
-        return path, Problem(msg, field=field, code="unknown_key")
-    if etype == "missing":
-        return path, Problem("is required", field=field, code="missing")
-    if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {
-            "greater_than": ">",
-            "greater_than_equal": ">=",
-            "less_than": "<",
-            "less_than_equal": "<=",
-        }[etype]
-        limit = next(iter(ctx.values()), "?")
-        hint = ""
-        if op in ("<", "<=") and limit == 1 and isinstance(value, int | float):
-            hint = percent_hint(float(value))  # a share written as a percent
-        return path, Problem(
-            f"must be {op} {_fmt(limit)}, got {_show(value)}{hint}", field=field,
-            code="out_of_range",
-        )  # fmt: skip
-    if etype in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
-        kind = "a whole number" if etype.startswith("int") else "a number"
-        return path, Problem(f"must be {kind}, got {_show(value)}", field=field, code="type")
-    if etype == "number_type":
-        return path, Problem(f"{err['msg']}, got {_show(value)}", field=field, code="type")
     if etype in ("literal_error", "enum"):
         expected = ctx.get("expected", "")
         options = re.findall(r"'([^']*)'", expected)
         hint = did_you_mean(str(value), options) if isinstance(value, str) else ""
-        return path, Problem(
+        return Problem(
             f"must be one of {expected}, got {_show(value)}{hint}", field=field, code="choice"
         )
     if etype in ("union_tag_invalid", "union_tag_not_found"):
         tag = ctx.get("discriminator", "'type'")
         hint = did_you_mean(str(ctx.get("tag", "")), DIST_TYPES)
         got = f", got {ctx['tag']!r}" if "tag" in ctx else ""
-        return path, Problem(
+        return Problem(
             f"{tag} must be one of {', '.join(DIST_TYPES)}{got}{hint}", field=field, code="choice"
         )
-    if etype in ("string_type",):
-        return path, Problem(f"must be text, got {_show(value)}", field=field, code="type")
-    if etype in ("dict_type", "model_type", "model_attributes_type"):
-        return path, Problem(
-            f"must be a mapping (key: value), got {_show(value)}", field=field, code="type"
-        )
-    if etype in ("list_type", "tuple_type"):
-        return path, Problem(f"must be a list, got {_show(value)}", field=field, code="type")
-    if etype in ("bool_type", "bool_parsing"):
-        return path, Problem(f"must be true or false, got {_show(value)}", field=field, code="type")
+    return None
+
+
+def _shape_problem(err: Any, field: str) -> Problem | None:
+    """Text that does not match its pattern, or a list of the wrong length."""
+    etype: str = err["type"]
+    ctx = err.get("ctx") or {}
     if etype == "string_pattern_mismatch":
         if err["loc"] and err["loc"][-1] == "[key]":
             rule = "names must start with a letter and use only letters, digits and _"
@@ -166,15 +205,21 @@ def problem_from_error(
             rule = "must be a financial year such as '2023/24'"
         else:
             rule = f"must match {ctx.get('pattern')}"
-        return path, Problem(f"{rule}, got {_show(value)}", field=field, code="pattern")
+        return Problem(f"{rule}, got {_show(err.get('input'))}", field=field, code="pattern")
     if etype == "too_short":
-        return path, Problem(
+        return Problem(
             f"must have at least {ctx.get('min_length', 1)} item(s)", field=field, code="too_short"
         )
     if etype == "too_long":
-        return path, Problem(
+        return Problem(
             f"must have at most {ctx.get('max_length')} item(s)", field=field, code="too_long"
         )
+    return None
+
+
+def _other_problem(err: Any, path: DocPath, field: str) -> tuple[DocPath, Problem]:
+    """Any other error: its message, located at the path a validator put in it (if any)."""
+    etype: str = err["type"]
     msg = str(err.get("msg", "is invalid"))
     msg = msg.removeprefix("Value error, ")
     if msg.startswith(_AT):
@@ -182,5 +227,5 @@ def problem_from_error(
         path = tuple(int(p) if p.isdigit() else p for p in where.split("."))
         return path, Problem(msg, field=format_path(path), code=etype)
     if etype != "value_error":
-        msg = msg[:1].lower() + msg[1:] + f", got {_show(value)}"
+        msg = msg[:1].lower() + msg[1:] + f", got {_show(err.get('input'))}"
     return path, Problem(msg, field=field, code=etype)

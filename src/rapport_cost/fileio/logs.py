@@ -2,7 +2,7 @@
 
 A CSV's number columns, and its date columns when dates are ISO (``YYYY-MM-DD``), are
 typed when every value in them parses; otherwise, and for XLSX, every cell is read as
-text, so that validation (``core/logs.py``) can report each value that does not parse
+text, so that validation (``core/inputs/logs``) can report each value that does not parse
 with its row and column. Dates in another ``date_format`` are read as text and parsed
 in validation: Arrow's ``strptime`` would roll 30/02/2025 over to 2 March. Headers are
 mapped to canonical names with the config's ``logs.columns``. Readers skip blank lines

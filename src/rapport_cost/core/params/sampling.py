@@ -40,7 +40,7 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import scipy  # its submodules load on first use (scipy's lazy loading)
@@ -114,6 +114,98 @@ def _is_power_of_two(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
 
 
+class _Columns(NamedTuple):
+    """Where each distribution's draws go: output columns and uniform columns.
+
+    ``slices[i]`` are the output columns of distribution ``i`` (one, or k for a
+    Dirichlet), ``u_slices[i]`` its columns of uniforms (``None`` for a fixed parameter,
+    which needs none); ``scalar`` the indices of the scalar distributions.
+    """
+
+    slices: tuple[slice, ...]
+    u_slices: tuple[slice | None, ...]
+    n_columns: int
+    n_uniforms: int
+    scalar: list[int]
+
+    @classmethod
+    def of(cls, dists: Sequence[Distribution | DirichletDistribution]) -> _Columns:
+        """The columns of ``dists``, in their order."""
+        slices: list[slice] = []
+        u_slices: list[slice | None] = []
+        col = ucol = 0
+        scalar: list[int] = []  # index in dists of each scalar distribution
+        for i, d in enumerate(dists):
+            width = d.k if isinstance(d, DirichletDistribution) else 1
+            slices.append(slice(col, col + width))
+            col += width
+            if isinstance(d, FixedDistribution):
+                u_slices.append(None)
+            else:
+                u_slices.append(slice(ucol, ucol + width))
+                ucol += width
+            if not isinstance(d, DirichletDistribution):
+                scalar.append(i)
+        return cls(tuple(slices), tuple(u_slices), col, ucol, scalar)
+
+
+def _correlated_group(
+    dists: Sequence[Distribution | DirichletDistribution],
+    scalar: list[int],
+    correlation: FloatArray | None,
+    method: CorrelationMethod,
+) -> tuple[list[int], FloatArray]:
+    """The distributions the correlation step acts on, and the factor of their targets.
+
+    ``correlation`` (shape ``(n_scalar, n_scalar)``, Spearman targets between the scalar
+    distributions ``scalar`` of ``dists``) is validated whole; the group is the random
+    scalar parameters with a non-zero target to another one. Returns their indices into
+    ``dists`` and the factor of their correlation matrix for ``method``, shape
+    ``(n_group, n_group)`` (``([], (0, 0))`` when there is none).
+    """
+    if correlation is None:
+        return [], np.empty((0, 0))
+    m = np.asarray(correlation, dtype=np.float64)
+    if m.shape != (len(scalar), len(scalar)):
+        msg = (
+            f"correlation must have shape ({len(scalar)}, {len(scalar)}), one row per "
+            f"scalar distribution, got {m.shape}"
+        )
+        raise ValueError(msg)
+    names = [f"parameter {k + 1} ({dists[i].describe()})" for k, i in enumerate(scalar)]
+    pearson_factor(m, names, method)  # validates the whole matrix
+    random = [k for k, i in enumerate(scalar) if not isinstance(dists[i], FixedDistribution)]
+    sub = m[np.ix_(random, random)]
+    linked = [random[j] for j in range(len(random)) if np.any(np.delete(sub[j], j) != 0.0)]
+    if not linked:
+        return [], np.empty((0, 0))
+    target = m[np.ix_(linked, linked)]
+    chol = pearson_factor(target, [names[k] for k in linked], method)
+    return [scalar[k] for k in linked], chol
+
+
+def _sobol_engine(
+    sampling: Sampling, n_draws: int | None, n_uniforms: int, rng: np.random.Generator
+) -> scipy.stats.qmc.Sobol | None:
+    """The one Sobol' engine of a ``sobol`` sampler (``None`` otherwise, or without uniforms).
+
+    Warns with :class:`SobolBalanceWarning`, at the sampler's caller, when ``n_draws`` is
+    given and not a power of two (M-45).
+    """
+    if sampling != "sobol":
+        return None
+    if n_draws is not None and not _is_power_of_two(n_draws):
+        lo = 1 << max(n_draws.bit_length() - 1, 0)
+        msg = (
+            f"Sobol' sampling with {n_draws} draws: the balance properties need a "
+            f"power of two, e.g. {lo} or {lo * 2} (M-45)"
+        )
+        warnings.warn(msg, SobolBalanceWarning, stacklevel=3)
+    if n_uniforms > 0:
+        return scipy.stats.qmc.Sobol(n_uniforms, scramble=True, rng=rng)
+    return None
+
+
 class ParameterSampler:
     """Draw matrices of PSA parameters, chunk by chunk.
 
@@ -179,71 +271,23 @@ class ParameterSampler:
         self.correlation_method: CorrelationMethod = correlation_method
         self._rng = rng
         self._score_rng = rng if score_rng is None else score_rng
-
-        # Output columns and uniform columns (fixed parameters need no uniforms).
-        slices: list[slice] = []
-        u_slices: list[slice | None] = []
-        col = ucol = 0
-        scalar: list[int] = []  # index in dists of each scalar distribution
-        for i, d in enumerate(self.dists):
-            width = d.k if isinstance(d, DirichletDistribution) else 1
-            slices.append(slice(col, col + width))
-            col += width
-            if isinstance(d, FixedDistribution):
-                u_slices.append(None)
-            else:
-                u_slices.append(slice(ucol, ucol + width))
-                ucol += width
-            if not isinstance(d, DirichletDistribution):
-                scalar.append(i)
-        self.slices: tuple[slice, ...] = tuple(slices)
-        self.n_columns: int = col
-        self._u_slices = tuple(u_slices)
-        self._n_uniforms = ucol
-
+        columns = _Columns.of(self.dists)
+        self.slices: tuple[slice, ...] = columns.slices
+        self.n_columns: int = columns.n_columns
+        self._u_slices = columns.u_slices
+        self._n_uniforms = columns.n_uniforms
         # The correlated group: random scalar parameters with a non-zero correlation to
         # another random scalar parameter. Everything else is drawn independently.
-        self._group: list[int] = []  # indices into dists
-        self._chol = np.empty((0, 0))
-        if correlation is not None:
-            m = np.asarray(correlation, dtype=np.float64)
-            if m.shape != (len(scalar), len(scalar)):
-                msg = (
-                    f"correlation must have shape ({len(scalar)}, {len(scalar)}), one row per "
-                    f"scalar distribution, got {m.shape}"
-                )
-                raise ValueError(msg)
-            names = [
-                f"parameter {k + 1} ({self.dists[i].describe()})" for k, i in enumerate(scalar)
-            ]
-            pearson_factor(m, names, correlation_method)  # validates the whole matrix
-            random = [
-                k for k, i in enumerate(scalar) if not isinstance(self.dists[i], FixedDistribution)
-            ]
-            sub = m[np.ix_(random, random)]
-            linked = [random[j] for j in range(len(random)) if np.any(np.delete(sub[j], j) != 0.0)]
-            if linked:
-                target = m[np.ix_(linked, linked)]
-                self._chol = pearson_factor(target, [names[k] for k in linked], correlation_method)
-                self._group = [scalar[k] for k in linked]
+        self._group, self._chol = _correlated_group(
+            self.dists, columns.scalar, correlation, correlation_method
+        )
         in_group = set(self._group)
         self._independent = [
             i for i, d in enumerate(self.dists)
             if i not in in_group and not isinstance(d, FixedDistribution)
         ]  # fmt: skip
         self._fixed = [i for i, d in enumerate(self.dists) if isinstance(d, FixedDistribution)]
-
-        self._sobol: scipy.stats.qmc.Sobol | None = None
-        if sampling == "sobol":
-            if n_draws is not None and not _is_power_of_two(n_draws):
-                lo = 1 << max(n_draws.bit_length() - 1, 0)
-                msg = (
-                    f"Sobol' sampling with {n_draws} draws: the balance properties need a "
-                    f"power of two, e.g. {lo} or {lo * 2} (M-45)"
-                )
-                warnings.warn(msg, SobolBalanceWarning, stacklevel=2)
-            if self._n_uniforms > 0:
-                self._sobol = scipy.stats.qmc.Sobol(self._n_uniforms, scramble=True, rng=rng)
+        self._sobol = _sobol_engine(sampling, n_draws, self._n_uniforms, rng)
 
     @property
     def n_correlated(self) -> int:

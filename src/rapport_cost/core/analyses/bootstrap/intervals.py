@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import get_args
 
 import numpy as np
@@ -98,74 +99,25 @@ def interval_from_replicates(
     bias = float(t.mean()) - theta
     z0 = _z0(t, theta, ties)
     acc = reps.acceleration
-    warnings: list[str] = []
-    reason: str | None = None
-    dropped = 0
+    read = _Reader(quantile_method)
     probs = (alpha, 1.0 - alpha)
-    lower = upper = math.nan
-
-    def read(values: FloatArray, p: tuple[float, float], label: str) -> FloatArray:
-        bb = values.size
-        for pi in p:
-            if _extreme(pi, bb, quantile_method):
-                warnings.append(
-                    f"{W_EXTREME_ORDER}: the {label} endpoint at level {pi:.6g} needs rank "
-                    f"(B+1)·{pi:.6g} = {(bb + 1) * pi:.2f}, outside [1, B = {bb}]; the "
-                    "extreme order statistic is used as the endpoint (M-51)."
-                )
-        return quantiles(values, p, method=quantile_method)
-
     if method == "normal":
-        z = float(scipy.special.ndtri(1.0 - alpha))
-        lower, upper = theta - bias - z * se, theta - bias + z * se
-        probs = (math.nan, math.nan)
+        ends = _normal_endpoints(theta, bias, se, alpha)
     elif method == "percentile":
         lower, upper = (float(v) for v in read(t, probs, method))
+        ends = _Endpoints(lower, upper, probs)
     elif method == "basic":
         q = read(t, probs, method)
-        lower, upper = 2.0 * theta - float(q[1]), 2.0 * theta - float(q[0])
+        ends = _Endpoints(2.0 * theta - float(q[1]), 2.0 * theta - float(q[0]), probs)
     elif method == "studentized":
-        if reps.se_replicates is None:
-            msg = "the studentized interval needs se_replicates (studentize=True)."
-            raise ValueError(msg)
-        keep = reps.se_replicates > 0.0
-        dropped = int(big_b - np.count_nonzero(keep))
-        if dropped:
-            warnings.append(
-                f"{W_STUDENTIZED_DROPPED}: {dropped} of {big_b} resamples had s* = 0 and "
-                "were dropped from the studentized interval (M-51)."
-            )
-        if dropped == big_b:
-            reason = NO_STUDENT_VARIANCE
-        else:
-            tstar = (reps.replicates[keep] - theta) / reps.se_replicates[keep]
-            q = read(np.sort(tstar), probs, method)
-            lower = theta - float(q[1]) * reps.se_hat
-            upper = theta - float(q[0]) * reps.se_hat
-    else:  # bca
-        if big_b < 1000:
-            warnings.append(
-                f"{W_BCA_FEW_RESAMPLES}: B = {big_b} < 1000 resamples; BCa endpoints are "
-                "unstable with so few (M-50)."
-            )
-        zs = (float(scipy.special.ndtri(alpha)), float(scipy.special.ndtri(1.0 - alpha)))
-        if not math.isfinite(acc):
-            reason = ACCELERATION_UNDEFINED
-        elif not math.isfinite(z0):
-            reason = Z0_INFINITE
-        elif any(1.0 - acc * (z0 + z) <= 0.0 for z in zs):
-            reason = DENOMINATOR_NONPOSITIVE
-        else:
-            a1, a2 = (float(scipy.special.ndtr(z0 + (z0 + z) / (1.0 - acc * (z0 + z)))) for z in zs)
-            probs = (a1, a2)
-            lower, upper = (float(v) for v in read(t, probs, method))
-        if reason is not None:
-            probs = (math.nan, math.nan)
+        ends = _studentized_endpoints(reps, probs, read)
+    else:
+        ends = _bca_endpoints(t, z0, acc, alpha, read)
     return BootstrapInterval(
         method=method,
         level=level,
-        lower=lower,
-        upper=upper,
+        lower=ends.lower,
+        upper=ends.upper,
         n=reps.n,
         mean=theta,
         se=se,
@@ -174,13 +126,109 @@ def interval_from_replicates(
         acceleration=acc,
         resamples=big_b,
         scheme=reps.scheme,
-        quantile_levels=probs,
+        quantile_levels=ends.probs,
         n_units=reps.n_units,
-        warnings=(*reps.warnings, *warnings),
-        reason=reason,
-        n_dropped=dropped,
+        warnings=(*reps.warnings, *read.warnings),
+        reason=ends.reason,
+        n_dropped=ends.dropped,
         replicates=reps.replicates,
     )
+
+
+@dataclass(frozen=True)
+class _Endpoints:
+    """An interval's endpoints, the quantile levels read for them and why it is undefined.
+
+    ``probs`` is NaN for the normal interval and for an undefined one; ``reason`` is a
+    reason code (or ``None``); ``dropped`` counts the resamples a studentized interval
+    dropped.
+    """
+
+    lower: float
+    upper: float
+    probs: tuple[float, float]
+    reason: str | None = None
+    dropped: int = 0
+
+
+_UNDEFINED = (math.nan, math.nan)
+
+
+class _Reader:
+    """Reads quantiles of sorted replicates, collecting the warnings of the interval."""
+
+    def __init__(self, quantile_method: QuantileMethod) -> None:
+        self.quantile_method: QuantileMethod = quantile_method
+        self.warnings: list[str] = []
+
+    def __call__(self, values: FloatArray, p: tuple[float, float], label: str) -> FloatArray:
+        """Quantiles of sorted ``values`` (shape ``(B,)``) at levels ``p``, shape ``(2,)``.
+
+        Warns when a level needs an order statistic beyond the extremes (M-51).
+        """
+        bb = values.size
+        for pi in p:
+            if _extreme(pi, bb, self.quantile_method):
+                self.warnings.append(
+                    f"{W_EXTREME_ORDER}: the {label} endpoint at level {pi:.6g} needs rank "
+                    f"(B+1)·{pi:.6g} = {(bb + 1) * pi:.2f}, outside [1, B = {bb}]; the "
+                    "extreme order statistic is used as the endpoint (M-51)."
+                )
+        return quantiles(values, p, method=self.quantile_method)
+
+
+def _normal_endpoints(theta: float, bias: float, se: float, alpha: float) -> _Endpoints:
+    """``θ̂ − bias ∓ z_{1−α}·se`` (M-51); no quantile levels."""
+    z = float(scipy.special.ndtri(1.0 - alpha))
+    return _Endpoints(theta - bias - z * se, theta - bias + z * se, _UNDEFINED)
+
+
+def _studentized_endpoints(
+    reps: BootstrapReplicates, probs: tuple[float, float], read: _Reader
+) -> _Endpoints:
+    """``[θ̂ − t*_(1−α)·se, θ̂ − t*_(α)·se]``, dropping the resamples with s* = 0 (M-51)."""
+    if reps.se_replicates is None:
+        msg = "the studentized interval needs se_replicates (studentize=True)."
+        raise ValueError(msg)
+    theta, big_b = reps.theta_hat, reps.replicates.size
+    keep = reps.se_replicates > 0.0
+    dropped = int(big_b - np.count_nonzero(keep))
+    if dropped:
+        read.warnings.append(
+            f"{W_STUDENTIZED_DROPPED}: {dropped} of {big_b} resamples had s* = 0 and "
+            "were dropped from the studentized interval (M-51)."
+        )
+    if dropped == big_b:
+        return _Endpoints(math.nan, math.nan, probs, NO_STUDENT_VARIANCE, dropped)
+    tstar = (reps.replicates[keep] - theta) / reps.se_replicates[keep]
+    q = read(np.sort(tstar), probs, "studentized")
+    lower = theta - float(q[1]) * reps.se_hat
+    upper = theta - float(q[0]) * reps.se_hat
+    return _Endpoints(lower, upper, probs, dropped=dropped)
+
+
+def _bca_endpoints(t: FloatArray, z0: float, acc: float, alpha: float, read: _Reader) -> _Endpoints:
+    """``[θ*_(α1), θ*_(α2)]``, ``α_i = Φ(ẑ0 + (ẑ0 + z)/(1 − â(ẑ0 + z)))`` (M-51).
+
+    ``t`` holds the sorted replicates, shape ``(B,)``. Undefined (NaN, with a reason)
+    when â or ẑ0 is not finite or a denominator ``1 − â(ẑ0 + z)`` is not positive.
+    """
+    big_b = t.size
+    if big_b < 1000:
+        read.warnings.append(
+            f"{W_BCA_FEW_RESAMPLES}: B = {big_b} < 1000 resamples; BCa endpoints are "
+            "unstable with so few (M-50)."
+        )
+    zs = (float(scipy.special.ndtri(alpha)), float(scipy.special.ndtri(1.0 - alpha)))
+    if not math.isfinite(acc):
+        return _Endpoints(math.nan, math.nan, _UNDEFINED, ACCELERATION_UNDEFINED)
+    if not math.isfinite(z0):
+        return _Endpoints(math.nan, math.nan, _UNDEFINED, Z0_INFINITE)
+    if any(1.0 - acc * (z0 + z) <= 0.0 for z in zs):
+        return _Endpoints(math.nan, math.nan, _UNDEFINED, DENOMINATOR_NONPOSITIVE)
+    a1, a2 = (float(scipy.special.ndtr(z0 + (z0 + z) / (1.0 - acc * (z0 + z)))) for z in zs)
+    lower, upper = (float(v) for v in read(t, (a1, a2), "bca"))
+    return _Endpoints(lower, upper, (a1, a2))
 
 
 def resolve_interval(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
@@ -27,6 +28,7 @@ from rapport_cost.core.analyses.bootstrap.common import (
     SUMS_CHUNK_ELEMENTS,
     W_SHRINKAGE_ZERO,
     BootstrapReplicates,
+    ClusterSummary,
     Residuals,
     Scheme,
     _as_values,
@@ -246,35 +248,104 @@ def bootstrap_replicates(
     x = _as_values(values)
     n = x.size
     theta = float(x.mean())
-
     if scheme in ("ordinary", "stratified"):
-        xc = x - theta  # centred: better sums and sums of squares
-        if scheme == "ordinary":
-            strata = [xc]
-            n_units = 1
-        else:
-            labels, codes = _group_codes(groups, n)
-            strata = [xc[codes == s] for s in range(len(labels))]
-            n_units = len(labels)
-        kernel = _strata_kernel(strata, studentize)
-        if chunk_elements is None:
-            chunk_elements = CHUNK_ELEMENTS if studentize else SUMS_CHUNK_ELEMENTS
-        out = _map_chunks(kernel, n_resamples, n, chunk_elements, rng, workers)
+        plan = _women_plan(x, theta, groups, scheme, studentize, chunk_elements)
+    else:
+        plan = _units_plan(x, theta, groups, scheme, studentize, residuals, chunk_elements)
+    out = _map_chunks(plan.kernel, n_resamples, plan.per_resample, plan.chunk, rng, workers)
+    if plan.ratio:
+        reps = theta + out[0] / out[1]
+        se_reps = np.sqrt(out[2]) / out[1] if studentize else None
+    else:
         reps = theta + out[0] / n
         se_reps = np.sqrt(out[1]) / n if studentize else None
-        # s/√n (ordinary) or √(Σ n_s s_s²)/N (stratified), s with divisor n − 1.
-        se_hat = math.sqrt(sum(xs.size * xs.var(ddof=1) for xs in strata if xs.size > 1)) / n
-        return BootstrapReplicates(
-            theta_hat=theta,
-            replicates=_readonly(reps),
-            acceleration=mean_acceleration(x),
-            se_hat=se_hat,
-            se_replicates=None if se_reps is None else _readonly(se_reps),
-            scheme=scheme,
-            n=n,
-            n_units=n_units,
-        )
+    return BootstrapReplicates(
+        theta_hat=theta,
+        replicates=_readonly(reps),
+        acceleration=plan.acceleration,
+        se_hat=plan.se_hat,
+        se_replicates=None if se_reps is None else _readonly(se_reps),
+        scheme=scheme,
+        n=n,
+        n_units=plan.n_units,
+        warnings=plan.warnings,
+        clusters=plan.clusters,
+    )
 
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one scheme resamples, and what it knows before resampling.
+
+    ``kernel`` draws chunks of resamples (:func:`_map_chunks`), ``per_resample`` random
+    draws each, ``chunk`` draws per chunk. ``ratio``: the kernel's rows are ``Σ(T_k −
+    θ̂n_k)``, ``Σn_k`` [and ``se*²·N*²``] of a ratio estimator (units drawn), else the
+    total of the centred values [and ``Σ_s n_s s*²_s``] (women drawn, N fixed).
+    """
+
+    kernel: Callable[[np.random.Generator, int, int], FloatArray]
+    per_resample: int
+    chunk: int
+    ratio: bool
+    acceleration: float
+    se_hat: float
+    n_units: int
+    warnings: tuple[str, ...] = ()
+    clusters: ClusterSummary | None = None
+
+
+def _women_plan(
+    x: FloatArray,
+    theta: float,
+    groups: npt.ArrayLike | None,
+    scheme: Scheme,
+    studentize: bool,
+    chunk_elements: int | None,
+) -> _Plan:
+    """The ordinary or stratified bootstrap of the mean ``theta`` of ``x`` (shape ``(n,)``).
+
+    Women are drawn with replacement, within each unit of ``groups`` when stratified
+    (M-50); the other arguments as in :func:`bootstrap_replicates`.
+    """
+    n = x.size
+    xc = x - theta  # centred: better sums and sums of squares
+    if scheme == "ordinary":
+        strata = [xc]
+        n_units = 1
+    else:
+        labels, codes = _group_codes(groups, n)
+        strata = [xc[codes == s] for s in range(len(labels))]
+        n_units = len(labels)
+    if chunk_elements is None:
+        chunk_elements = CHUNK_ELEMENTS if studentize else SUMS_CHUNK_ELEMENTS
+    # s/√n (ordinary) or √(Σ n_s s_s²)/N (stratified), s with divisor n − 1.
+    se_hat = math.sqrt(sum(xs.size * xs.var(ddof=1) for xs in strata if xs.size > 1)) / n
+    return _Plan(
+        kernel=_strata_kernel(strata, studentize),
+        per_resample=n,
+        chunk=chunk_elements,
+        ratio=False,
+        acceleration=mean_acceleration(x),
+        se_hat=se_hat,
+        n_units=n_units,
+    )
+
+
+def _units_plan(
+    x: FloatArray,
+    theta: float,
+    groups: npt.ArrayLike | None,
+    scheme: Scheme,
+    studentize: bool,
+    residuals: Residuals,
+    chunk_elements: int | None,
+) -> _Plan:
+    """The cluster or two-stage bootstrap of the ratio estimate ``theta`` of ``x`` (``(n,)``).
+
+    Units of ``groups`` are drawn with replacement, then (two-stage) residuals within them
+    (M-50); the other arguments as in :func:`bootstrap_replicates`.
+    """
+    n = x.size
     labels, codes = _group_codes(groups, n)
     summary = _summarise(x, labels, codes)
     k = summary.n_units
@@ -290,43 +361,62 @@ def bootstrap_replicates(
         kernel = _cluster_kernel(dev, sizes_f, summary.means, studentize)
         per_resample = k
     else:
-        if not summary.n0 > 1.0:
-            msg = (
-                "the two-stage bootstrap needs units of more than one woman on average "
-                f"(Donner–Klar n0 > 1). Got n0 = {summary.n0}."
-            )
-            raise ModelError(msg, [Problem(msg, field="groups", code="units_too_small")])
-        c2 = summary.shrinkage_c2
-        c = math.sqrt(c2) if c2 > 0.0 else 0.0
-        if not c2 > 0.0:
-            warnings.append(
-                f"{W_SHRINKAGE_ZERO}: the shrinkage factor c² = {c2:.4g} ≤ 0, so c = 0 and "
-                "every unit mean is shrunk to the grand mean; the bootstrap variance then "
-                "exceeds the ANOVA target (M-50)."
-            )
-        grand = float(summary.means.mean())
-        shrunk_dev = grand + c * (summary.means - grand) - theta  # Ỹ_k − θ̂
-        resid = (x - summary.means[codes]) / math.sqrt(1.0 - 1.0 / summary.n0)
-        by_unit = [resid[codes == u] for u in range(k)]
-        pooled = resid if residuals == "pooled" else None
-        kernel = _two_stage_kernel(shrunk_dev, summary.sizes, by_unit, pooled, studentize)
+        kernel = _two_stage_setup(x, codes, summary, theta, residuals, studentize, warnings)
         per_resample = n + k
-    chunk = CHUNK_ELEMENTS if chunk_elements is None else chunk_elements
-    out = _map_chunks(kernel, n_resamples, per_resample, chunk, rng, workers)
-    reps = theta + out[0] / out[1]
-    se_reps = np.sqrt(out[2]) / out[1] if studentize else None
-    return BootstrapReplicates(
-        theta_hat=theta,
-        replicates=_readonly(reps),
+    return _Plan(
+        kernel=kernel,
+        per_resample=per_resample,
+        chunk=CHUNK_ELEMENTS if chunk_elements is None else chunk_elements,
+        ratio=True,
         acceleration=acceleration,
         se_hat=se_hat,
-        se_replicates=None if se_reps is None else _readonly(se_reps),
-        scheme=scheme,
-        n=n,
         n_units=k,
         warnings=tuple(warnings),
         clusters=summary,
     )
+
+
+def _two_stage_setup(
+    x: FloatArray,
+    codes: IntArray,
+    summary: ClusterSummary,
+    theta: float,
+    residuals: Residuals,
+    studentize: bool,
+    warnings: list[str],
+) -> Callable[[np.random.Generator, int, int], FloatArray]:
+    """The kernel of the two-stage bootstrap: shrunk unit means, then residuals (M-50).
+
+    ``x`` (shape ``(n,)``) and its unit ``codes`` give the shrunk deviations
+    ``Ỹ_k − θ̂`` (shrinkage ``c = √c²``, 0 when ``c² ≤ 0``, with a warning appended to
+    ``warnings``) and the residuals rescaled by ``1/√(1 − 1/n0)``.
+
+    Raises
+    ------
+    ModelError
+        If the average unit size n0 is not above 1.
+    """
+    if not summary.n0 > 1.0:
+        msg = (
+            "the two-stage bootstrap needs units of more than one woman on average "
+            f"(Donner–Klar n0 > 1). Got n0 = {summary.n0}."
+        )
+        raise ModelError(msg, [Problem(msg, field="groups", code="units_too_small")])
+    c2 = summary.shrinkage_c2
+    c = math.sqrt(c2) if c2 > 0.0 else 0.0
+    if not c2 > 0.0:
+        warnings.append(
+            f"{W_SHRINKAGE_ZERO}: the shrinkage factor c² = {c2:.4g} ≤ 0, so c = 0 and "
+            "every unit mean is shrunk to the grand mean; the bootstrap variance then "
+            "exceeds the ANOVA target (M-50)."
+        )
+    k = summary.n_units
+    grand = float(summary.means.mean())
+    shrunk_dev = grand + c * (summary.means - grand) - theta  # Ỹ_k − θ̂
+    resid = (x - summary.means[codes]) / math.sqrt(1.0 - 1.0 / summary.n0)
+    by_unit = [resid[codes == u] for u in range(k)]
+    pooled = resid if residuals == "pooled" else None
+    return _two_stage_kernel(shrunk_dev, summary.sizes, by_unit, pooled, studentize)
 
 
 # ------------------------------------------------------------------- joint with PSA
