@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from tests.helpers import invoke
 
@@ -49,3 +50,20 @@ def test_synth_bad_options(tmp_path: Path, args: list[str], message: str) -> Non
     result = invoke(["synth", "-o", str(tmp_path / "x"), *args], code=2)
     assert message in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_synth_cutoff_follows_the_last_logged_date(tmp_path: Path) -> None:
+    # A larger cohort logs later than the example (its last contact is on 2028-08-18, so
+    # the example's cut-off is 2028-08-31): the cut-off is the last day of the month of
+    # the latest date, so no logged activity falls after it and follow-up accepts the logs.
+    out = tmp_path / "big"
+    api.synth(out, n_women=3000, seed=5)
+    config = (out / "config.yaml").read_text(encoding="utf-8")
+    (cutoff,) = (line.split()[1] for line in config.splitlines() if "data_cutoff:" in line)
+    latest = max(
+        pd.read_csv(out / "contacts.csv")["date"].max(),
+        pd.read_csv(out / "women.csv")["discharge_date"].max(),
+    )
+    assert cutoff[:7] == latest[:7]
+    assert cutoff >= latest
+    assert api.run_follow_up(out / "config.yaml").tables

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import re
 from pathlib import Path
 
@@ -19,9 +21,26 @@ EXAMPLE_SEED = 20261127
 EXAMPLE_WOMEN = 300
 
 
-def _config_text(names: dict[str, str]) -> str:
-    """The default config with its ``logs`` pointing at files in the same folder."""
+def data_cutoff(tables: dict[str, pd.DataFrame]) -> datetime.date:
+    """The last day of the month of the latest date in the logs (``*date`` columns).
+
+    The bundled example's last contact is on 2028-08-18, so its cut-off is 2028-08-31;
+    larger cohorts run later (more women, so a later last contact) and get a later one.
+    """
+    latest = max(
+        str(frame[column].dropna().max())
+        for frame in tables.values()
+        for column in frame.columns
+        if column.endswith("date") and frame[column].notna().any()
+    )
+    day = datetime.date.fromisoformat(latest)
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _config_text(names: dict[str, str], cutoff: datetime.date) -> str:
+    """The default config, its ``logs`` in the same folder and its cut-off at ``cutoff``."""
     text = default_config_path().read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(  data_cutoff:) \S+", rf"\1 {cutoff.isoformat()}", text)
     head, sep, logs = text.partition("\nlogs:")
     body, _, rest = logs.partition("\n\n")
     for table, file in names.items():
@@ -82,7 +101,7 @@ def synth(
         "staff_time": logs.staff_time,
     }
     out = Path(out)
-    config = _config_text({name: f"{name}.csv" for name in tables})
+    config = _config_text({name: f"{name}.csv" for name in tables}, data_cutoff(tables))
     summary = logs.summary()
     by_type = summary.pop("contacts_by_type")
     assert isinstance(by_type, dict)
